@@ -1,0 +1,101 @@
+"""Where tokens and landmark cells sit inside a window, and which landmark grids fit it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import torch
+from torch import Tensor
+
+
+def grid_shape(landmarks: int) -> tuple[int, int]:
+    """The r x c grid for m landmarks, as square as possible with r <= c (16 -> 4x4, 32 -> 4x8)."""
+    r = int(math.isqrt(landmarks))
+    while landmarks % r:
+        r -= 1
+    return r, landmarks // r
+
+
+def valid_landmarks(height: int, width: int) -> list[int]:
+    """Every m whose grid divides a height x width window into equal cells."""
+    return [m for m in range(1, height * width + 1) if _fits(grid_shape(m), height, width)]
+
+
+def _fits(grid: tuple[int, int], height: int, width: int) -> bool:
+    r, c = grid
+    return height % r == 0 and width % c == 0
+
+
+@dataclass(frozen=True)
+class WindowGeometry:
+    """A height x width attention window split into a grid of equal landmark cells."""
+
+    height: int
+    width: int
+    landmarks: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.landmarks is not None and not _fits(self.grid, self.height, self.width):
+            r, c = self.grid
+            raise ValueError(
+                f"{self.landmarks} landmarks need a {r}x{c} grid of cells, which does not divide "
+                f"the {self.height}x{self.width} attention window; choose one of "
+                f"{valid_landmarks(self.height, self.width)}"
+            )
+
+    @property
+    def tokens(self) -> int:
+        return self.height * self.width
+
+    @cached_property
+    def grid(self) -> tuple[int, int]:
+        if self.landmarks is None:
+            raise ValueError("this window geometry has no landmarks")
+        return grid_shape(self.landmarks)
+
+    @property
+    def cell(self) -> tuple[int, int]:
+        r, c = self.grid
+        return self.height // r, self.width // c
+
+    def token_positions(self, device: torch.device | None = None) -> Tensor:
+        """(N, 2) row, column of every token, in window order (row-major)."""
+        ys, xs = torch.meshgrid(
+            torch.arange(self.height, device=device, dtype=torch.float32),
+            torch.arange(self.width, device=device, dtype=torch.float32),
+            indexing="ij",
+        )
+        return torch.stack([ys.flatten(), xs.flatten()], dim=-1)
+
+    def cell_centres(self, device: torch.device | None = None) -> Tensor:
+        """(m, 2) centre of every landmark cell, row-major over the grid."""
+        (r, c), (sh, sw) = self.grid, self.cell
+        ys = torch.arange(r, device=device, dtype=torch.float32) * sh + (sh - 1) / 2
+        xs = torch.arange(c, device=device, dtype=torch.float32) * sw + (sw - 1) / 2
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        return torch.stack([gy.flatten(), gx.flatten()], dim=-1)
+
+    def cell_means(self, x: Tensor) -> Tensor:
+        """Mean of the tokens in each landmark cell: (..., N, d) -> (..., m, d)."""
+        (r, c), (sh, sw) = self.grid, self.cell
+        lead, d = x.shape[:-2], x.shape[-1]
+        x = x.reshape(*lead, r, sh, c, sw, d)
+        return x.mean(dim=(-4, -2)).reshape(*lead, r * c, d)
+
+    def cell_labels(self, labels: Tensor) -> Tensor:
+        """Region label of each cell from per-token labels (..., N) -> (..., m).
+
+        Cells must not straddle regions; a shift that is a multiple of the cell size guarantees it.
+        """
+        (r, c), (sh, sw) = self.grid, self.cell
+        lead = labels.shape[:-1]
+        grid = labels.reshape(*lead, r, sh, c, sw)
+        first = grid[..., :, :1, :, :1]
+        if not torch.equal(grid, first.expand_as(grid)):
+            raise ValueError(
+                f"landmark cells of {sh}x{sw} tokens straddle the shifted-window mask regions; "
+                "choose landmarks whose cells divide the shift"
+            )
+        return first.reshape(*lead, r * c)

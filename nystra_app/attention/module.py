@@ -1,0 +1,82 @@
+"""The base class every model's window-attention module derives from, so one switch reaches all."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from .exact import exact_attention
+from .geometry import WindowGeometry
+from .nystrom import nystrom_attention
+from .positional import BiasFn, full_bias
+from .spec import EXACT, AttentionSpec
+
+
+@dataclass
+class AttentionStats:
+    """What a module's attention cost and how often the Nyström guard fell back to exact."""
+
+    calls: int = 0
+    seconds: float = 0.0
+    pairs: int = 0  # (window, head) pairs computed
+    fallback: int = 0  # of which the guard recomputed exactly
+
+    def add(self, other: AttentionStats) -> None:
+        self.calls += other.calls
+        self.seconds += other.seconds
+        self.pairs += other.pairs
+        self.fallback += other.fallback
+
+
+class SwitchableAttention(nn.Module):
+    """Computes attention on partitioned windows as `spec` says: exact or PnP-Nystra.
+
+    Subclasses own their parameters (named as the official checkpoints name them) and call
+    `attend`; `nystra_app.models.switch` changes `spec` on every instance at once.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spec: AttentionSpec = EXACT
+        self.stats = AttentionStats()
+        self.timing = False  # synchronise and time each call (costly on GPUs, so opt-in)
+
+    def attend(
+        self,
+        q: Tensor,
+        k: Tensor,
+        v: Tensor,
+        *,
+        scale: float,
+        window: tuple[int, int],
+        bias_fn: BiasFn | None = None,
+        regions: Tensor | None = None,
+    ) -> Tensor:
+        """q, k, v: (B, H, N, d) windows of window[0] x window[1] tokens -> (B, H, N, dv)."""
+        start = self._clock(q.device)
+        if self.spec.kind == "exact":
+            geometry = WindowGeometry(*window)
+            bias = None if bias_fn is None else full_bias(bias_fn, geometry, q.device)
+            out = exact_attention(q, k, v, scale=scale, bias=bias, regions=regions, impl=self.spec.exact_impl)
+            fallback = 0
+        else:
+            geometry = WindowGeometry(*window, landmarks=self.spec.landmarks)
+            result = nystrom_attention(
+                q, k, v, scale=scale, geometry=geometry, iters=self.spec.iters,
+                bias_fn=bias_fn, regions=regions, guard=self.spec.guard,
+            )
+            out, fallback = result.output, result.fallback
+        self.stats.calls += 1
+        self.stats.pairs += q.shape[0] * q.shape[1]
+        self.stats.fallback += fallback
+        if self.timing:
+            self.stats.seconds += self._clock(q.device) - start
+        return out
+
+    def _clock(self, device: torch.device) -> float:
+        if self.timing and device.type == "cuda":
+            torch.cuda.synchronize(device)
+        return time.perf_counter()

@@ -1,0 +1,117 @@
+"""PnP-Nystra: training-free Nyström approximation of windowed softmax attention.
+
+G = exp(QK^T/sqrt(d) + bias) is approximated by G_L G_A^+ G_U with landmark queries and keys
+taken as means over a grid of cells of the window; output = P(G_U [V,1]) split into numerator
+and denominator, P = G_L G_A^+. Cost O(N m d) instead of O(N^2 d).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from .exact import exact_attention, region_mask
+from .geometry import WindowGeometry
+from .pinv import iterative_pinv
+from .positional import BiasFn, full_bias, landmark_bias
+
+DENOMINATOR_TOLERANCE = 1e-3
+"""A denominator smaller than this fraction of the sum of its terms' magnitudes is cancellation noise."""
+
+RANGE_TOLERANCE = 0.02
+"""How far, as a fraction of V's range, an output may stray before its window is recomputed exactly."""
+
+
+@dataclass(frozen=True)
+class NystromResult:
+    output: Tensor  # (B, H, N, dv)
+    fallback: int  # (window, head) pairs recomputed exactly by the guard
+
+
+def _stable_exp(logits: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """exp(logits - max over dims): one constant per row or per matrix, which cancels in the ratio."""
+    return torch.exp(logits - logits.amax(dim=dims, keepdim=True))
+
+
+def _masked(logits: Tensor, mask: Tensor | None, nW: int) -> Tensor:
+    """Add a (nW, Nq, Nk) region mask to (B, H, Nq, Nk) logits whose batch is b * nW windows."""
+    if mask is None:
+        return logits
+    B, H = logits.shape[:2]
+    return (logits.reshape(B // nW, nW, H, *logits.shape[2:]) + mask[:, None]).reshape(logits.shape)
+
+
+def nystrom_attention(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    *,
+    scale: float,
+    geometry: WindowGeometry,
+    iters: int,
+    bias_fn: BiasFn | None = None,
+    regions: Tensor | None = None,
+    guard: bool = True,
+) -> NystromResult:
+    """Nyström attention for windows q, k, v of shape (B, H, N, d); see exact_attention for regions.
+
+    Exponentials are taken after subtracting each row's maximum from Q K̄ᵀ and one constant per
+    window from each of Q̄ K̄ᵀ and Q̄ Kᵀ (separate constants: a shared one underflowed G_A on real
+    features). With `guard`, a (window, head) whose denominators are not safely positive or whose
+    outputs leave V's range is recomputed exactly, and remaining small excursions are clamped.
+    """
+    B, H, N, dv = v.shape
+    qm, km = geometry.cell_means(q), geometry.cell_means(k)  # (B, H, m, d)
+    logits_l = (q @ km.transpose(-2, -1)) * scale  # (B, H, N, m)
+    logits_a = (qm @ km.transpose(-2, -1)) * scale  # (B, H, m, m)
+    logits_u = (qm @ k.transpose(-2, -1)) * scale  # (B, H, m, N)
+    if bias_fn is not None:
+        bias_l, bias_a, bias_u = landmark_bias(bias_fn, geometry, q.device)
+        logits_l, logits_a, logits_u = logits_l + bias_l, logits_a + bias_a, logits_u + bias_u
+    nW = 1
+    if regions is not None:
+        nW = regions.shape[0]
+        cell_regions = geometry.cell_labels(regions)  # (nW, m)
+        logits_l = _masked(logits_l, region_mask(regions, cell_regions), nW)
+        logits_a = _masked(logits_a, region_mask(cell_regions), nW)
+        logits_u = _masked(logits_u, region_mask(cell_regions, regions), nW)
+
+    g_l = _stable_exp(logits_l, (-1,))
+    g_a = _stable_exp(logits_a, (-2, -1))
+    g_u = _stable_exp(logits_u, (-2, -1))
+    z = iterative_pinv(g_a, iters)  # (B, H, m, m)
+    v1 = torch.cat([v, torch.ones_like(v[..., :1])], dim=-1)  # (B, H, N, dv + 1)
+    t = z @ (g_u @ v1)  # (B, H, m, dv + 1)
+    out = g_l @ t  # (B, H, N, dv + 1)
+    numerator, denominator = out[..., :dv], out[..., dv:]
+    if not guard:
+        return NystromResult(numerator / denominator, 0)
+
+    magnitude = g_l @ t[..., dv:].abs()  # what the denominator would be without cancellation
+    safe = torch.isfinite(denominator) & (denominator > DENOMINATOR_TOLERANCE * magnitude)
+    output = numerator / torch.where(safe, denominator, torch.ones_like(denominator))
+    low, high = v.amin(dim=-2, keepdim=True), v.amax(dim=-2, keepdim=True)  # (B, H, 1, dv)
+    margin = RANGE_TOLERANCE * (high - low)
+    inside = torch.isfinite(output) & (output >= low - margin) & (output <= high + margin)
+    bad = ~(safe.squeeze(-1) & inside.all(dim=-1)).all(dim=-1)  # (B, H)
+    output = torch.minimum(torch.maximum(output.nan_to_num(0.0), low), high)
+    fallback = int(bad.sum())
+    if fallback:
+        b_idx, h_idx = bad.nonzero(as_tuple=True)
+        additive = None
+        if bias_fn is not None:
+            additive = full_bias(bias_fn, WindowGeometry(geometry.height, geometry.width), q.device)[h_idx]
+        if regions is not None:
+            mask = region_mask(regions)[b_idx % nW]
+            additive = mask if additive is None else additive + mask
+        exact = exact_attention(
+            q[b_idx, h_idx][:, None],
+            k[b_idx, h_idx][:, None],
+            v[b_idx, h_idx][:, None],
+            scale=scale,
+            bias=None if additive is None else additive[:, None],
+        )
+        output[b_idx, h_idx] = exact[:, 0].to(output.dtype)
+    return NystromResult(output, fallback)

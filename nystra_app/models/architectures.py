@@ -1,0 +1,28 @@
+"""Architecture builders by name: registry entries say which one and with what configuration."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from torch import nn
+
+from .dehazeformer import VARIANTS as DEHAZEFORMER_VARIANTS, DehazeFormer, DehazeFormerConfig
+
+
+def _dehazeformer(config: dict[str, Any]) -> nn.Module:
+    if "variant" in config:
+        return DehazeFormer(DEHAZEFORMER_VARIANTS[config["variant"]])
+    return DehazeFormer(DehazeFormerConfig.from_dict(config))
+
+
+ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
+    "dehazeformer": _dehazeformer,
+}
+
+
+def build(arch: str, config: dict[str, Any]) -> nn.Module:
+    try:
+        builder = ARCHITECTURES[arch]
+    except KeyError:
+        raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(sorted(ARCHITECTURES))}") from None
+    return builder(config)

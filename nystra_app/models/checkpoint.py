@@ -1,0 +1,74 @@
+"""Reading checkpoints safely: they are untrusted input."""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import NystraError
+
+_WRAPPERS = ("params_ema", "params", "state_dict", "model", "net")
+
+
+class CheckpointError(NystraError):
+    """A weight file that cannot be used, with a message that names it and says why."""
+
+
+def read_state_dict(path: Path) -> dict[str, Tensor]:
+    """Tensors of a .pth/.pt (tensors only: weights_only=True) or .safetensors file, unwrapped."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"weight file not found: {path}")
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            raw: Mapping = load_file(str(path))
+        else:
+            raw = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f"{path.name} was refused: it holds Python objects besides tensors, and loading them could run "
+            f"code ({str(exc).splitlines()[0]})"
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path.name} is not a readable checkpoint (truncated or corrupt?): {exc}") from None
+    return unwrap(raw, path.name)
+
+
+def unwrap(raw: Mapping, name: str = "checkpoint") -> dict[str, Tensor]:
+    """Strip the containers and prefixes official releases use ('params', 'state_dict', 'module.')."""
+    for key in _WRAPPERS:
+        if isinstance(raw, Mapping) and key in raw and isinstance(raw[key], Mapping):
+            raw = raw[key]
+            break
+    if not isinstance(raw, Mapping) or not all(isinstance(v, Tensor) for v in raw.values()):
+        raise CheckpointError(f"{name} does not hold a state dict of tensors")
+    prefix = "module."
+    return {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in raw.items()}
+
+
+def load_strict(model: nn.Module, state: Mapping[str, Tensor], name: str = "checkpoint") -> None:
+    """load_state_dict(strict=True) with a message naming the first mismatched keys and shapes."""
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    problems = []
+    if missing:
+        problems.append(f"missing keys {missing[:5]}{' ...' if len(missing) > 5 else ''}")
+    if unexpected:
+        problems.append(f"unexpected keys {unexpected[:5]}{' ...' if len(unexpected) > 5 else ''}")
+    if wrong:
+        problems.append(
+            "wrong shapes " + ", ".join(f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+                                        for k in wrong[:5])
+        )
+    if problems:
+        raise CheckpointError(f"{name} does not fit {type(model).__name__}: " + "; ".join(problems))
+    model.load_state_dict(state, strict=True)

@@ -1,0 +1,54 @@
+"""One call that sets every attention module of a model to exact or Nyström, and its window."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ..attention import AttentionSpec, AttentionStats, SwitchableAttention, WindowGeometry
+
+
+def windowed_layers(model: nn.Module) -> list[nn.Module]:
+    """Modules that partition windows: they expose `trained_window`, `window` and `set_window`."""
+    return [m for m in model.modules() if hasattr(m, "set_window") and hasattr(m, "trained_window")]
+
+
+def trained_window(model: nn.Module) -> int:
+    layers = windowed_layers(model)
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no windowed attention")
+    return layers[0].trained_window
+
+
+def configure_attention(model: nn.Module, spec: AttentionSpec, window: int | None = None) -> None:
+    """Switch attention at run time, without reloading weights. window=None restores the trained one.
+
+    Raises ValueError before changing anything if the landmarks do not fit the window.
+    """
+    layers = windowed_layers(model)
+    if spec.kind == "nystrom":
+        for layer in layers:
+            size = layer.trained_window if window is None else window
+            WindowGeometry(size, size, spec.landmarks)  # validates
+    for layer in layers:
+        layer.set_window(window)
+    for module in attention_modules(model):
+        module.spec = spec
+
+
+def attention_modules(model: nn.Module) -> list[SwitchableAttention]:
+    return [m for m in model.modules() if isinstance(m, SwitchableAttention)]
+
+
+def set_attention_timing(model: nn.Module, enabled: bool) -> None:
+    for module in attention_modules(model):
+        module.timing = enabled
+
+
+def collect_stats(model: nn.Module, reset: bool = False) -> AttentionStats:
+    """Sum of every attention module's counters; optionally start them afresh."""
+    total = AttentionStats()
+    for module in attention_modules(model):
+        total.add(module.stats)
+        if reset:
+            module.stats = AttentionStats()
+    return total

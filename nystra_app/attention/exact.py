@@ -16,11 +16,10 @@ def region_mask(labels: Tensor, key_labels: Tensor | None = None) -> Tensor:
     return torch.zeros(same.shape, dtype=torch.float32, device=labels.device).masked_fill_(~same, float("-inf"))
 
 
-def resolve_impl(impl: ExactImpl, device: torch.device) -> ExactImpl:
-    """On CPU plain softmax(QK^T)V measured ~1.6x faster than SDPA; on GPUs SDPA's fused kernels win."""
-    if impl != "auto":
-        return impl
-    return "matmul" if device.type == "cpu" else "sdpa"
+def resolve_impl(impl: ExactImpl) -> ExactImpl:
+    """SDPA unless asked otherwise: with torch 2.13 it beat softmax(QK^T)V here on CPU too (about 5x
+    without a bias; on par with one), and its fused kernels win on GPUs."""
+    return "sdpa" if impl == "auto" else impl
 
 
 def exact_attention(
@@ -45,7 +44,7 @@ def exact_attention(
         mask = region_mask(regions)[:, None]  # (nW, 1, N, N)
         q, k, v = (t.reshape(B // nW, nW, H, N, t.shape[-1]) for t in (q, k, v))
         additive = mask if bias is None else bias + mask
-    if resolve_impl(impl, q.device) == "sdpa":
+    if resolve_impl(impl) == "sdpa":
         if additive is not None:
             additive = additive.to(q.dtype)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=additive, scale=scale)

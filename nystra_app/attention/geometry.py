@@ -78,11 +78,19 @@ class WindowGeometry:
         return torch.stack([gy.flatten(), gx.flatten()], dim=-1)
 
     def cell_means(self, x: Tensor) -> Tensor:
-        """Mean of the tokens in each landmark cell: (..., N, d) -> (..., m, d)."""
-        (r, c), (sh, sw) = self.grid, self.cell
-        lead, d = x.shape[:-2], x.shape[-1]
-        x = x.reshape(*lead, r, sh, c, sw, d)
-        return x.mean(dim=(-4, -2)).reshape(*lead, r * c, d)
+        """Mean of the tokens in each landmark cell: (..., N, d) -> (..., m, d).
+
+        A (m, N) averaging matrix times x: one batched matmul, faster than strided reductions.
+        """
+        return self.pooling_matrix(x.device, x.dtype) @ x
+
+    def pooling_matrix(self, device: torch.device, dtype: torch.dtype) -> Tensor:
+        """(m, N) matrix whose row c averages the tokens of cell c."""
+        (_, c), (sh, sw) = self.grid, self.cell
+        pos = self.token_positions(device).long()
+        cell_of_token = (pos[:, 0] // sh) * c + pos[:, 1] // sw  # (N,)
+        cells = torch.arange(self.landmarks, device=device)
+        return (cells[:, None] == cell_of_token[None, :]).to(dtype) / (sh * sw)
 
     def cell_labels(self, labels: Tensor) -> Tensor:
         """Region label of each cell from per-token labels (..., N) -> (..., m).

@@ -31,8 +31,11 @@ class NystromResult:
 
 
 def _stable_exp(logits: Tensor, dims: tuple[int, ...]) -> Tensor:
-    """exp(logits - max over dims): one constant per row or per matrix, which cancels in the ratio."""
-    return torch.exp(logits - logits.amax(dim=dims, keepdim=True))
+    """exp(logits - max over dims): one constant per row or per matrix, which cancels in the ratio.
+
+    Works in place: the logits are temporaries.
+    """
+    return logits.sub_(logits.amax(dim=dims, keepdim=True)).exp_()
 
 
 def _masked(logits: Tensor, mask: Tensor | None, nW: int) -> Tensor:
@@ -64,9 +67,10 @@ def nystrom_attention(
     """
     B, H, N, dv = v.shape
     qm, km = geometry.cell_means(q), geometry.cell_means(k)  # (B, H, m, d)
-    logits_l = (q @ km.transpose(-2, -1)) * scale  # (B, H, N, m)
-    logits_a = (qm @ km.transpose(-2, -1)) * scale  # (B, H, m, m)
-    logits_u = (qm @ k.transpose(-2, -1)) * scale  # (B, H, m, N)
+    qm_scaled, km_scaled = qm * scale, km * scale  # scale the small factors, not the N x m products
+    logits_l = q @ km_scaled.transpose(-2, -1)  # (B, H, N, m)
+    logits_a = qm_scaled @ km.transpose(-2, -1)  # (B, H, m, m)
+    logits_u = qm_scaled @ k.transpose(-2, -1)  # (B, H, m, N)
     if bias_fn is not None:
         bias_l, bias_a, bias_u = landmark_bias(bias_fn, geometry, q.device)
         logits_l, logits_a, logits_u = logits_l + bias_l, logits_a + bias_a, logits_u + bias_u
@@ -82,21 +86,23 @@ def nystrom_attention(
     g_a = _stable_exp(logits_a, (-2, -1))
     g_u = _stable_exp(logits_u, (-2, -1))
     z = iterative_pinv(g_a, iters)  # (B, H, m, m)
-    v1 = torch.cat([v, torch.ones_like(v[..., :1])], dim=-1)  # (B, H, N, dv + 1)
-    t = z @ (g_u @ v1)  # (B, H, m, dv + 1)
-    out = g_l @ t  # (B, H, N, dv + 1)
-    numerator, denominator = out[..., :dv], out[..., dv:]
+    # Numerator and denominator as separate products: P (G_U V) and P (G_U 1).
+    t_num = z @ (g_u @ v)  # (B, H, m, dv)
+    t_den = z @ g_u.sum(dim=-1, keepdim=True)  # (B, H, m, 1)
+    numerator = g_l @ t_num  # (B, H, N, dv)
+    denominator = g_l @ t_den  # (B, H, N, 1)
     if not guard:
         return NystromResult(numerator / denominator, 0)
 
-    magnitude = g_l @ t[..., dv:].abs()  # what the denominator would be without cancellation
-    safe = torch.isfinite(denominator) & (denominator > DENOMINATOR_TOLERANCE * magnitude)
-    output = numerator / torch.where(safe, denominator, torch.ones_like(denominator))
+    magnitude = g_l @ t_den.abs()  # what the denominator would be without cancellation
+    safe = denominator > DENOMINATOR_TOLERANCE * magnitude  # False for NaN too
+    output = numerator.div_(torch.where(safe, denominator, torch.ones_like(denominator)))
     low, high = v.amin(dim=-2, keepdim=True), v.amax(dim=-2, keepdim=True)  # (B, H, 1, dv)
-    margin = RANGE_TOLERANCE * (high - low)
-    inside = torch.isfinite(output) & (output >= low - margin) & (output <= high + margin)
-    bad = ~(safe.squeeze(-1) & inside.all(dim=-1)).all(dim=-1)  # (B, H)
-    output = torch.minimum(torch.maximum(output.nan_to_num(0.0), low), high)
+    clamped = torch.clamp(output, low, high)
+    excess = output.sub_(clamped).abs_().amax(dim=-2)  # (B, H, dv); NaN where output was not finite
+    within = (excess <= RANGE_TOLERANCE * (high - low).squeeze(-2)).all(dim=-1)  # (B, H)
+    bad = ~(within & safe.all(dim=-2).squeeze(-1))
+    output = clamped
     fallback = int(bad.sum())
     if fallback:
         b_idx, h_idx = bad.nonzero(as_tuple=True)

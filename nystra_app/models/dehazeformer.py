@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..attention import SwitchableAttention
-from .windows import merge_windows, split_windows
+from .windows import merge_windows, pad_reflect, split_windows
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class MixingLayer(nn.Module):
             pads = (shift, (ws - shift + pad_w) % ws, shift, (ws - shift + pad_h) % ws)
         else:
             pads = (0, pad_w, 0, pad_h)
-        padded = F.pad(qkv, pads, mode="reflect")
+        padded = pad_reflect(qkv, pads)
         Hp, Wp = padded.shape[2:]
         windows = split_windows(padded.permute(0, 2, 3, 1), ws)  # (B * nW, ws * ws, 3C)
         out = merge_windows(self.attn(windows, ws), ws, Hp, Wp)  # (B, Hp, Wp, C)
@@ -275,7 +275,7 @@ class DehazeFormer(nn.Module):
     def forward(self, image: Tensor) -> Tensor:
         H, W = image.shape[2:]
         x = image * 2 - 1
-        x = F.pad(x, (0, (-W) % 4, 0, (-H) % 4), mode="reflect")
+        x = pad_reflect(x, (0, (-W) % 4, 0, (-H) % 4))
         f1 = self.layer1(self.patch_embed(x))
         f2 = self.layer2(self.patch_merge1(f1))
         f = self.patch_split1(self.layer3(self.patch_merge2(f2)))

@@ -1,0 +1,122 @@
+"""PnP-Nystra against exact attention: exactness, convergence in m, stability, independence."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from nystra_app.attention import WindowGeometry, exact_attention, iterative_pinv, nystrom_attention
+
+from .inputs import relative_error, smooth_tokens, well_conditioned
+
+SCALE = 16**-0.5
+
+
+def nystrom(q, k, v, window: int, m: int, iters: int = 20, **kw):
+    return nystrom_attention(q, k, v, scale=SCALE, geometry=WindowGeometry(window, window, m), iters=iters, **kw)
+
+
+def test_equals_exact_when_landmarks_are_the_tokens() -> None:
+    q = well_conditioned(3, 2, 64, 16)
+    v = torch.randn(3, 2, 64, 16)
+    exact = exact_attention(q, q, v, scale=SCALE)
+    approx = nystrom(q, q, v, window=8, m=64, guard=False).output
+    assert relative_error(approx, exact) <= 1e-4
+
+
+def test_error_falls_as_landmarks_grow_on_smooth_inputs() -> None:
+    q, k, v = (smooth_tokens(4, 2, 16, 16) for _ in range(3))
+    exact = exact_attention(q, k, v, scale=SCALE)
+    errors = [relative_error(nystrom(q, k, v, 16, m).output, exact) for m in (1, 4, 16)]
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < 0.01
+
+
+@pytest.mark.parametrize("magnitude", [50.0, 200.0])
+def test_no_nan_or_inf_for_huge_logits(magnitude: float) -> None:
+    q = torch.randn(2, 2, 64, 16)
+    k = torch.randn(2, 2, 64, 16)
+    q = q / q.abs().amax() * (magnitude / SCALE / 16) ** 0.5 * 4
+    k = k / k.abs().amax() * (magnitude / SCALE / 16) ** 0.5 * 4
+    logits = (q @ k.transpose(-2, -1)) * SCALE
+    assert logits.abs().max() > magnitude / 4
+    v = torch.randn(2, 2, 64, 8)
+    result = nystrom(q, k, v, 8, 16, iters=6)
+    assert torch.isfinite(result.output).all()
+    exact = exact_attention(q, k, v, scale=SCALE)
+    assert torch.isfinite(exact).all()
+
+
+def test_guarded_output_stays_inside_the_range_of_v() -> None:
+    # Rough features and a rough, position-dependent bias are far from low rank: plain Nyström
+    # leaves V's range there, and the guard must bring every output back inside it.
+    q, k = torch.randn(4, 2, 64, 16) * 2, torch.randn(4, 2, 64, 16) * 2
+    v = torch.randn(4, 2, 64, 16)
+
+    def local_bias(offsets: torch.Tensor) -> torch.Tensor:
+        return (-offsets.norm(dim=-1, keepdim=True) + 2 * torch.sin(3 * offsets[:, :1])).expand(-1, 2)
+
+    plain = nystrom(q, k, v, 8, 16, iters=6, bias_fn=local_bias, guard=False).output
+    guarded = nystrom(q, k, v, 8, 16, iters=6, bias_fn=local_bias, guard=True)
+    low, high = v.amin(dim=-2, keepdim=True), v.amax(dim=-2, keepdim=True)
+    plain_outside = ~torch.isfinite(plain) | (plain < low - 1e-5) | (plain > high + 1e-5)
+    assert plain_outside.any(), "fixture should break plain Nyström"
+    assert guarded.fallback > 0
+    assert ((guarded.output >= low - 1e-6) & (guarded.output <= high + 1e-6)).all()
+
+
+def test_a_window_does_not_depend_on_the_other_windows() -> None:
+    q, k, v = (smooth_tokens(4, 2, 8, 16) for _ in range(3))
+    alone = nystrom(q[:1], k[:1], v[:1], 8, 16, iters=6).output
+    # Other windows with wildly different magnitudes must not change window 0.
+    q2, k2 = q.clone(), k.clone()
+    q2[1:] *= 8
+    k2[1:] *= 8
+    together = nystrom(q2, k2, v, 8, 16, iters=6).output[:1]
+    assert torch.allclose(alone, together, atol=1e-6)
+
+
+def test_bias_is_honoured_and_exact_at_full_landmarks() -> None:
+    q = well_conditioned(2, 2, 64, 16)
+    v = torch.randn(2, 2, 64, 16)
+
+    def bias(offsets: torch.Tensor) -> torch.Tensor:
+        return torch.stack([0.3 * offsets[:, 0], -0.2 * offsets[:, 1].abs()], dim=-1)
+
+    from nystra_app.attention.positional import full_bias
+
+    exact = exact_attention(q, q, v, scale=SCALE, bias=full_bias(bias, WindowGeometry(8, 8), q.device))
+    without_bias = exact_attention(q, q, v, scale=SCALE)
+    approx = nystrom(q, q, v, 8, 64, bias_fn=bias, guard=False).output
+    assert relative_error(approx, exact) <= 1e-4
+    assert relative_error(without_bias, exact) > 1e-2  # the bias matters in this fixture
+
+
+def test_shifted_window_mask_is_honoured() -> None:
+    # Two windows of a 4-region layout (labels as a shift of half the window produces).
+    window = 8
+    labels = torch.zeros(2, window, window, dtype=torch.long)
+    labels[1, window // 2 :, :] += 1
+    labels[1, :, window // 2 :] += 2
+    regions = labels.flatten(1)
+    q = well_conditioned(2 * 2, 2, 64, 16)  # batch 2 x 2 windows
+    v = torch.randn(4, 2, 64, 16)
+    exact = exact_attention(q, q, v, scale=SCALE, regions=regions)
+    unmasked = exact_attention(q, q, v, scale=SCALE)
+    approx = nystrom(q, q, v, window, 64, regions=regions, guard=False).output
+    assert relative_error(approx, exact) <= 1e-4
+    assert relative_error(unmasked, exact) > 1e-2
+    # With 2x2 cells the mask still holds exactly: no token mixes across regions.
+    coarse = nystrom(q, q, v, window, 16, regions=regions, iters=6).output
+    assert torch.isfinite(coarse).all()
+
+
+def test_landmarks_that_do_not_fit_the_window_are_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match=r"does not divide the 8x8 attention window; choose one of \[1, 2, 4, 8, 16, 32, 64\]"):
+        WindowGeometry(8, 8, 12)
+
+
+def test_iterative_pinv_converges_to_the_inverse() -> None:
+    a = torch.eye(6) * 3 + 0.1 * torch.rand(6, 6)
+    z = iterative_pinv(a[None], 20)[0]
+    assert torch.allclose(z @ a, torch.eye(6), atol=1e-5)

@@ -8,10 +8,9 @@ Shifted blocks pad by reflection instead of masking, so this model needs no regi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..attention import SwitchableAttention

@@ -2,8 +2,9 @@
 
 from .exact import exact_attention
 from .geometry import WindowGeometry, grid_shape, valid_landmarks
+from .guard import GuardedResult
 from .module import AttentionStats, SwitchableAttention
-from .nystrom import NystromResult, nystrom_attention
+from .nystrom import nystrom_attention
 from .pinv import iterative_pinv
 from .spec import EXACT, AttentionSpec
 
@@ -11,7 +12,7 @@ __all__ = [
     "EXACT",
     "AttentionSpec",
     "AttentionStats",
-    "NystromResult",
+    "GuardedResult",
     "SwitchableAttention",
     "WindowGeometry",
     "exact_attention",

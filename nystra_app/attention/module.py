@@ -8,10 +8,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .exact import exact_attention
-from .geometry import WindowGeometry
-from .nystrom import nystrom_attention
-from .positional import BiasFn, full_bias
+from .compute import compute_attention
+from .positional import BiasFn
 from .spec import EXACT, AttentionSpec
 
 
@@ -57,18 +55,8 @@ class SwitchableAttention(nn.Module):
     ) -> Tensor:
         """q, k, v: (B, H, N, d) windows of window[0] x window[1] tokens -> (B, H, N, dv)."""
         start = self._clock(q.device)
-        if self.spec.kind == "exact":
-            geometry = WindowGeometry(*window)
-            bias = None if bias_fn is None else full_bias(bias_fn, geometry, q.device)
-            out = exact_attention(q, k, v, scale=scale, bias=bias, regions=regions, impl=self.spec.exact_impl)
-            fallback = 0
-        else:
-            geometry = WindowGeometry(*window, landmarks=self.spec.landmarks)
-            result = nystrom_attention(
-                q, k, v, scale=scale, geometry=geometry, iters=self.spec.iters,
-                bias_fn=bias_fn, regions=regions, guard=self.spec.guard,
-            )
-            out, fallback = result.output, result.fallback
+        result = compute_attention(self.spec, q, k, v, scale=scale, window=window, bias_fn=bias_fn, regions=regions)
+        out, fallback = result.output, result.fallback
         self.stats.calls += 1
         self.stats.pairs += q.shape[0] * q.shape[1]
         self.stats.fallback += fallback

@@ -7,27 +7,13 @@ and denominator, P = G_L G_A^+. Cost O(N m d) instead of O(N^2 d).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import torch
 from torch import Tensor
 
-from .exact import exact_attention, region_mask
+from .exact import region_mask
 from .geometry import WindowGeometry
+from .guard import ExactFallback, GuardedResult, guarded
 from .pinv import iterative_pinv
-from .positional import BiasFn, full_bias, landmark_bias
-
-DENOMINATOR_TOLERANCE = 1e-3
-"""A denominator smaller than this fraction of the sum of its terms' magnitudes is cancellation noise."""
-
-RANGE_TOLERANCE = 0.02
-"""How far, as a fraction of V's range, an output may stray before its window is recomputed exactly."""
-
-
-@dataclass(frozen=True)
-class NystromResult:
-    output: Tensor  # (B, H, N, dv)
-    fallback: int  # (window, head) pairs recomputed exactly by the guard
+from .positional import BiasFn, landmark_bias
 
 
 def _stable_exp(logits: Tensor, dims: tuple[int, ...]) -> Tensor:
@@ -46,6 +32,36 @@ def _masked(logits: Tensor, mask: Tensor | None, nW: int) -> Tensor:
     return (logits.reshape(B // nW, nW, H, *logits.shape[2:]) + mask[:, None]).reshape(logits.shape)
 
 
+def landmark_logits(
+    q: Tensor,
+    k: Tensor,
+    *,
+    scale: float,
+    geometry: WindowGeometry,
+    bias_fn: BiasFn | None = None,
+    regions: Tensor | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Logits between tokens and landmark cells: Q K̄ᵀ (B,H,N,m), Q̄ K̄ᵀ (B,H,m,m), Q̄ Kᵀ (B,H,m,N).
+
+    Bias is evaluated at the cell centres; the shifted-window mask by the cells' regions.
+    """
+    qm, km = geometry.cell_means(q), geometry.cell_means(k)  # (B, H, m, d)
+    qm_scaled, km_scaled = qm * scale, km * scale  # scale the small factors, not the N x m products
+    logits_l = q @ km_scaled.transpose(-2, -1)
+    logits_a = qm_scaled @ km.transpose(-2, -1)
+    logits_u = qm_scaled @ k.transpose(-2, -1)
+    if bias_fn is not None:
+        bias_l, bias_a, bias_u = landmark_bias(bias_fn, geometry, q.device)
+        logits_l, logits_a, logits_u = logits_l + bias_l, logits_a + bias_a, logits_u + bias_u
+    if regions is not None:
+        nW = regions.shape[0]
+        cell_regions = geometry.cell_labels(regions)  # (nW, m)
+        logits_l = _masked(logits_l, region_mask(regions, cell_regions), nW)
+        logits_a = _masked(logits_a, region_mask(cell_regions), nW)
+        logits_u = _masked(logits_u, region_mask(cell_regions, regions), nW)
+    return logits_l, logits_a, logits_u
+
+
 def nystrom_attention(
     q: Tensor,
     k: Tensor,
@@ -57,31 +73,15 @@ def nystrom_attention(
     bias_fn: BiasFn | None = None,
     regions: Tensor | None = None,
     guard: bool = True,
-) -> NystromResult:
+) -> GuardedResult:
     """Nyström attention for windows q, k, v of shape (B, H, N, d); see exact_attention for regions.
 
     Exponentials are taken after subtracting each row's maximum from Q K̄ᵀ and one constant per
     window from each of Q̄ K̄ᵀ and Q̄ Kᵀ (separate constants: a shared one underflowed G_A on real
-    features). With `guard`, a (window, head) whose denominators are not safely positive or whose
-    outputs leave V's range is recomputed exactly, and remaining small excursions are clamped.
+    features). With `guard`, see guard.py.
     """
-    B, H, N, dv = v.shape
-    qm, km = geometry.cell_means(q), geometry.cell_means(k)  # (B, H, m, d)
-    qm_scaled, km_scaled = qm * scale, km * scale  # scale the small factors, not the N x m products
-    logits_l = q @ km_scaled.transpose(-2, -1)  # (B, H, N, m)
-    logits_a = qm_scaled @ km.transpose(-2, -1)  # (B, H, m, m)
-    logits_u = qm_scaled @ k.transpose(-2, -1)  # (B, H, m, N)
-    if bias_fn is not None:
-        bias_l, bias_a, bias_u = landmark_bias(bias_fn, geometry, q.device)
-        logits_l, logits_a, logits_u = logits_l + bias_l, logits_a + bias_a, logits_u + bias_u
-    nW = 1
-    if regions is not None:
-        nW = regions.shape[0]
-        cell_regions = geometry.cell_labels(regions)  # (nW, m)
-        logits_l = _masked(logits_l, region_mask(regions, cell_regions), nW)
-        logits_a = _masked(logits_a, region_mask(cell_regions), nW)
-        logits_u = _masked(logits_u, region_mask(cell_regions, regions), nW)
-
+    logits_l, logits_a, logits_u = landmark_logits(q, k, scale=scale, geometry=geometry, bias_fn=bias_fn,
+                                                   regions=regions)
     g_l = _stable_exp(logits_l, (-1,))
     g_a = _stable_exp(logits_a, (-2, -1))
     g_u = _stable_exp(logits_u, (-2, -1))
@@ -92,32 +92,8 @@ def nystrom_attention(
     numerator = g_l @ t_num  # (B, H, N, dv)
     denominator = g_l @ t_den  # (B, H, N, 1)
     if not guard:
-        return NystromResult(numerator / denominator, 0)
-
+        return GuardedResult(numerator / denominator, 0)
     magnitude = g_l @ t_den.abs()  # what the denominator would be without cancellation
-    safe = denominator > DENOMINATOR_TOLERANCE * magnitude  # False for NaN too
-    output = numerator.div_(torch.where(safe, denominator, torch.ones_like(denominator)))
-    low, high = v.amin(dim=-2, keepdim=True), v.amax(dim=-2, keepdim=True)  # (B, H, 1, dv)
-    clamped = torch.clamp(output, low, high)
-    excess = output.sub_(clamped).abs_().amax(dim=-2)  # (B, H, dv); NaN where output was not finite
-    within = (excess <= RANGE_TOLERANCE * (high - low).squeeze(-2)).all(dim=-1)  # (B, H)
-    bad = ~(within & safe.all(dim=-2).squeeze(-1))
-    output = clamped
-    fallback = int(bad.sum())
-    if fallback:
-        b_idx, h_idx = bad.nonzero(as_tuple=True)
-        additive = None
-        if bias_fn is not None:
-            additive = full_bias(bias_fn, WindowGeometry(geometry.height, geometry.width), q.device)[h_idx]
-        if regions is not None:
-            mask = region_mask(regions)[b_idx % nW]
-            additive = mask if additive is None else additive + mask
-        exact = exact_attention(
-            q[b_idx, h_idx][:, None],
-            k[b_idx, h_idx][:, None],
-            v[b_idx, h_idx][:, None],
-            scale=scale,
-            bias=None if additive is None else additive[:, None],
-        )
-        output[b_idx, h_idx] = exact[:, 0].to(output.dtype)
-    return NystromResult(output, fallback)
+    exact = ExactFallback(q, k, v, scale=scale, window=(geometry.height, geometry.width), bias_fn=bias_fn,
+                          regions=regions)
+    return guarded(numerator, denominator, magnitude, v, exact)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-AttentionKind = Literal["exact", "nystrom"]
+AttentionKind = Literal["exact", "nystrom", "nystromformer", "performer", "linformer", "linear"]
+KINDS: tuple[str, ...] = AttentionKind.__args__  # type: ignore[attr-defined]
 ExactImpl = Literal["auto", "matmul", "sdpa"]
 
 
 @dataclass(frozen=True)
 class AttentionSpec:
-    """Exact softmax attention, or PnP-Nystra with `landmarks` cells and `iters` pseudoinverse steps.
+    """Exact softmax attention, PnP-Nystra, or one of the training-free baselines.
 
-    `guard` keeps Nyström honest: windows whose denominators are not safely positive or whose
-    output leaves the range of V are recomputed exactly (see nystrom.py).
+    PnP-Nystra and Nyströmformer use `landmarks` cells and `iters` pseudoinverse steps; the
+    Linformer-style projection keeps `landmarks` rows; Performer draws `features` random features.
+    `guard` recomputes exactly the windows where an approximation is unsafe (see guard.py).
     """
 
     kind: AttentionKind = "exact"
@@ -22,12 +24,15 @@ class AttentionSpec:
     iters: int = 6
     guard: bool = True
     exact_impl: ExactImpl = "auto"
+    features: int = 64
 
     def __post_init__(self) -> None:
-        if self.kind not in ("exact", "nystrom"):
-            raise ValueError(f"unknown attention kind {self.kind!r}: use 'exact' or 'nystrom'")
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown attention kind {self.kind!r}: use one of {', '.join(KINDS)}")
         if self.landmarks < 1:
             raise ValueError(f"landmarks must be at least 1, got {self.landmarks}")
+        if self.features < 1:
+            raise ValueError(f"random features must be at least 1, got {self.features}")
         if self.iters < 1:
             raise ValueError(f"pseudoinverse iterations must be at least 1, got {self.iters}")
         if self.exact_impl not in ("auto", "matmul", "sdpa"):
@@ -36,11 +41,21 @@ class AttentionSpec:
     def with_kind(self, kind: AttentionKind) -> AttentionSpec:
         return replace(self, kind=kind)
 
+    @property
+    def uses_landmark_cells(self) -> bool:
+        return self.kind in ("nystrom", "nystromformer")
+
     def describe(self) -> str:
+        guard = "" if self.guard else ", unguarded"
         if self.kind == "exact":
             return "exact"
-        guard = "" if self.guard else ", unguarded"
-        return f"nystrom(m={self.landmarks}, iters={self.iters}{guard})"
+        if self.kind == "performer":
+            return f"performer(features={self.features}{guard})"
+        if self.kind == "linear":
+            return f"linear(elu+1{guard})"
+        if self.kind == "linformer":
+            return f"linformer(rank={self.landmarks})"
+        return f"{self.kind}(m={self.landmarks}, iters={self.iters}{guard if self.kind == 'nystrom' else ''})"
 
 
 EXACT = AttentionSpec()

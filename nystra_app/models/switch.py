@@ -25,7 +25,7 @@ def configure_attention(model: nn.Module, spec: AttentionSpec, window: int | Non
     Raises ValueError before changing anything if the landmarks do not fit the window.
     """
     layers = windowed_layers(model)
-    if spec.kind == "nystrom":
+    if spec.uses_landmark_cells:
         for layer in layers:
             size = layer.trained_window if window is None else window
             WindowGeometry(size, size, spec.landmarks)  # validates

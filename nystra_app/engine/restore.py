@@ -87,6 +87,11 @@ def restore_picture(
     configure_attention(module, spec, window)
     module.to(device)
     effective_window = window or model.entry.trained_window
+    min_side = _min_side(module, effective_window)
+    if min(picture.rgb.shape[:2]) < min_side:
+        width, height = picture.size
+        raise ValueError(f"a {width}x{height} picture is too small for window {effective_window} "
+                         f"(this model needs at least {min_side} px a side); use a smaller window")
     batch = _to_model_layout(picture.rgb, model_channels)  # (B, model_channels, H, W)
 
     def forward(tile_input: Tensor) -> Tensor:
@@ -100,7 +105,8 @@ def restore_picture(
     try:
         with torch.inference_mode():
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
-                              bytes_per_pixel=estimate_bytes_per_pixel(effective_window, scale))
+                              bytes_per_pixel=estimate_bytes_per_pixel(effective_window, scale),
+                              min_tile=min_side)
             while True:
                 try:
                     event = next(tiled)
@@ -119,6 +125,16 @@ def restore_picture(
     restored = Picture(rgb, alpha, picture.bit_depth, None, picture.format)
     return RestoreResult(restored, seconds, tile_seconds, stats.seconds, stats.fallback, stats.pairs,
                          last_tile, spec, window, str(device))
+
+
+def _min_side(module: torch.nn.Module, window: int) -> int:
+    """The smallest picture (or tile) side the model runs at this window.
+
+    Shifted windows are padded by reflection, which needs the feature map at the deepest stage to
+    be at least one window wide: `downsampling` x window pixels. DehazeFormer's deepest stage works
+    at 1/4 resolution, hence the default; a model may declare its own `downsampling`.
+    """
+    return int(getattr(module, "downsampling", 4)) * window
 
 
 def _to_model_layout(rgb: np.ndarray, model_channels: int) -> Tensor:

@@ -124,16 +124,19 @@ def run_tiled(
     overlap: int = DEFAULT_OVERLAP,
     device: torch.device | str = "cpu",
     bytes_per_pixel: float = 16_384,
+    min_tile: int = MIN_TILE,
     cancel: threading.Event | None = None,
 ) -> Generator[TileProgress, None, Tensor]:
     """Apply `fn` ((B, C, h, w) on `device` -> (B, C', h*scale, w*scale)) to `image` (B, C, H, W) on the CPU.
 
     Returns (B, C', H*scale, W*scale) on the CPU. Raises `Cancelled` between tiles when `cancel` is set,
-    `OutOfMemory` when even a MIN_TILE tile fails.
+    `OutOfMemory` when even a `min_tile` tile fails (the smallest tile the model can run).
     """
     device = torch.device(device)
     H, W = image.shape[-2:]
-    side = auto_tile(H, W, device, bytes_per_pixel) if tile is None else max(int(tile), MIN_TILE)
+    min_tile = max(min_tile, MIN_TILE)
+    side = auto_tile(H, W, device, bytes_per_pixel) if tile is None else int(tile)
+    side = max(side, min_tile)
     while True:
         try:
             return (yield from _tiled_pass(fn, image, scale, side, overlap, device, cancel))
@@ -142,12 +145,12 @@ def run_tiled(
                 raise
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-            if min(side, max(H, W)) <= MIN_TILE:
+            if min(side, max(H, W)) <= min_tile:
                 raise OutOfMemory(
-                    f"out of memory on {device} even with {MIN_TILE}-pixel tiles; "
+                    f"out of memory on {device} even with {min_tile}-pixel tiles; "
                     "use a smaller window, the CPU, or close other programs"
                 ) from None
-            side = max(MIN_TILE, min(side, max(H, W)) // 2)
+            side = max(min_tile, min(side, max(H, W)) // 2)
 
 
 def _tiled_pass(
@@ -174,6 +177,9 @@ def _tiled_pass(
             start = time.perf_counter()
             result = fn(image[..., y : y + th, x : x + tw].to(device)).float().cpu()  # .cpu() synchronises
             seconds = time.perf_counter() - start
+            if result.shape[-2:] != (th * scale, tw * scale):
+                raise ValueError(f"the model turned a {th}x{tw} tile into {tuple(result.shape[-2:])}, "
+                                 f"not {th * scale}x{tw * scale} (scale {scale})")
             if out is None:
                 out = torch.zeros(*result.shape[:2], H * scale, W * scale)
             wy = _ramp(th * scale, overlap * scale, y > 0, y + th < H)

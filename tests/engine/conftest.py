@@ -28,6 +28,7 @@ class Pointwise(nn.Module):
         super().__init__()
         self.scale = scale
         self.in_channels = in_channels
+        self.downsampling = 1  # no windows to fit: any picture size runs
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         assert x.shape[1] == self.in_channels
@@ -37,6 +38,12 @@ class Pointwise(nn.Module):
 def fake_model(scale: int = 1, in_channels: int = 3) -> LoadedModel:
     entry = replace(get_entry("dehazeformer-t-indoor"), scale=scale)
     return LoadedModel(entry, Pointwise(scale, in_channels), None)
+
+
+@pytest.fixture(name="fake_model")
+def fake_model_factory():
+    """Builds pointwise fake models: fake_model(scale=2, in_channels=1)."""
+    return fake_model
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,14 @@ from tqdm import tqdm
 from ..engine import Evaluation, Pair, evaluate, gaussian_noise, pair_folders
 from ..engine.evaluate import list_images
 from ..errors import NystraError
-from .common import add_attention_options, add_json_option, add_model_options, emit, fast_setting, load_chosen_model
+from .common import (
+    add_attention_options,
+    add_json_option,
+    add_model_options,
+    emit,
+    fast_setting,
+    load_chosen_model,
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:

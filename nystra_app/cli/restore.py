@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from ..attention import EXACT
-from ..engine import output_extension, read_image, restore_picture, write_image
+from ..attention import EXACT, AttentionSpec
+from ..engine import (
+    TileProgress,
+    output_extension,
+    read_image,
+    restore_picture,
+    write_image,
+)
 from ..engine.restore import RestoreResult
 from ..errors import NystraError
 from ..models import LoadedModel, configure_attention
-from .common import (add_attention_options, add_json_option, add_model_options, emit, fast_setting,
-                     load_chosen_model)
+from .common import (
+    add_attention_options,
+    add_json_option,
+    add_model_options,
+    emit,
+    fast_setting,
+    load_chosen_model,
+)
 
 FORMATS = ("png", "jpg", "tif", "webp", "bmp")
 
@@ -57,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any("error" in f for f in files) else 0
 
 
-def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec, window, label: str) -> dict:
+def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec: AttentionSpec,
+                  window: int | None, label: str) -> dict[str, Any]:
     picture = read_image(path)
     ext = output_extension(picture, args.format)
     target = args.outdir / f"{path.stem}_{model.entry.id}_{label}{ext}"
@@ -71,7 +85,7 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
             "tiles": result.tiles, "fallback": result.fallback}
 
 
-def _drive(job, progress: tqdm) -> RestoreResult:
+def _drive(job: Generator[TileProgress, None, RestoreResult], progress: tqdm) -> RestoreResult:
     while True:
         try:
             event = next(job)

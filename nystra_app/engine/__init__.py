@@ -5,7 +5,15 @@ forwards events as signals and cancels between steps; `run_to_end` drains one fo
 """
 
 from .device import DeviceError, DeviceInfo, available_devices, resolve_device
-from .evaluate import Evaluation, ImageScore, Pair, Scoring, evaluate, gaussian_noise, pair_folders
+from .evaluate import (
+    Evaluation,
+    ImageScore,
+    Pair,
+    Scoring,
+    evaluate,
+    gaussian_noise,
+    pair_folders,
+)
 from .imageio import ImageError, Picture, output_extension, read_image, write_image
 from .metrics import psnr, rgb_to_y, ssim
 from .restore import RestoreResult, restore_picture

@@ -134,11 +134,11 @@ def evaluate(
             source = degrade(source, index)
         target = read_image(pair.target).rgb
 
-        def run(run_spec: AttentionSpec, run_window: int | None) -> RestoreResult:
-            return run_to_end(restore_picture(source, model, run_spec, window=run_window, device=device,
+        def run(picture: Picture, run_spec: AttentionSpec, run_window: int | None) -> RestoreResult:
+            return run_to_end(restore_picture(picture, model, run_spec, window=run_window, device=device,
                                               tile=tile, cancel=cancel))
 
-        exact, fast = run(EXACT, None), run(spec, window)
+        exact, fast = run(source, EXACT, None), run(source, spec, window)
         exact_rgb, fast_rgb, target = _common_crop(exact.picture.rgb, fast.picture.rgb, target, pair)
 
         def score(metric: Callable[..., float], a: np.ndarray, b: np.ndarray) -> float:

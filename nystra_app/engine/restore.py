@@ -18,7 +18,12 @@ import torch
 from torch import Tensor
 
 from ..attention import AttentionSpec
-from ..models import LoadedModel, collect_stats, configure_attention, set_attention_timing
+from ..models import (
+    LoadedModel,
+    collect_stats,
+    configure_attention,
+    set_attention_timing,
+)
 from .device import resolve_device
 from .imageio import Picture
 from .tiling import TileProgress, run_tiled

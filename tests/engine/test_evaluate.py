@@ -5,7 +5,16 @@ import numpy as np
 import pytest
 
 from nystra_app.attention import AttentionSpec
-from nystra_app.engine import Pair, Picture, Scoring, evaluate, gaussian_noise, pair_folders, run_to_end, write_image
+from nystra_app.engine import (
+    Pair,
+    Picture,
+    Scoring,
+    evaluate,
+    gaussian_noise,
+    pair_folders,
+    run_to_end,
+    write_image,
+)
 from nystra_app.engine.evaluate import find_target
 from nystra_app.errors import NystraError
 

@@ -1,11 +1,18 @@
+import itertools
 import threading
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from nystra_app.engine import Cancelled, OutOfMemory, TileProgress, run_tiled, run_to_end
-from nystra_app.engine import tiling
+from nystra_app.engine import (
+    Cancelled,
+    OutOfMemory,
+    TileProgress,
+    run_tiled,
+    run_to_end,
+    tiling,
+)
 from nystra_app.engine.tiling import auto_tile, tile_starts
 
 
@@ -36,7 +43,7 @@ def test_tile_starts_cover_with_the_last_flush():
     assert tile_starts(100, 128, 16) == [0]
     starts = tile_starts(300, 128, 32)
     assert starts[0] == 0 and starts[-1] == 300 - 128
-    assert all(b - a <= 128 - 32 for a, b in zip(starts, starts[1:]))
+    assert all(b - a <= 128 - 32 for a, b in itertools.pairwise(starts))
 
 
 def test_pointwise_model_tiled_equals_untiled_with_scale():

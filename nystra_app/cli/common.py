@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..attention import AttentionSpec
+from ..engine import resolve_device
+from ..models import LoadedModel, ModelEntry, load_model
+from ..models.loading import MIRROR_ENV
 
 
 def add_attention_options(parser: argparse.ArgumentParser, *, kind: bool = True) -> None:
@@ -43,3 +47,24 @@ def emit(result: dict[str, Any], as_json: bool, table: str) -> None:
         sys.stdout.write("\n")
     else:
         print(table)
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", required=True, metavar="ID", help="model id from the registry")
+    group.add_argument("--weights", type=Path, default=None, metavar="FILE",
+                       help=f"weight file (default: the model's file in ${MIRROR_ENV})")
+    group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    group.add_argument("--tile", type=int, default=None, metavar="PX",
+                       help="tile side in pixels for large pictures (default: from free memory)")
+
+
+def load_chosen_model(args: argparse.Namespace) -> LoadedModel:
+    """The model the options name, on the device they name (errors name the missing file or device)."""
+    return load_model(args.model, args.weights, device=resolve_device(args.device))
+
+
+def fast_setting(args: argparse.Namespace, entry: ModelEntry) -> tuple[AttentionSpec, int | None]:
+    """Nyström spec and window: the options where given, else the registry's tuned 'Fast' default."""
+    spec = nystrom_spec(args, landmarks=entry.fast.landmarks, iters=entry.fast.iters)
+    return spec, args.window if args.window is not None else entry.fast.window

@@ -1,0 +1,305 @@
+"""Reading and writing pictures: every bit of the input kept (16-bit, alpha, gray), outputs atomic.
+
+Decoding goes through cv2 from bytes (so paths with any characters work) with IMREAD_UNCHANGED,
+which keeps 16-bit samples and alpha but ignores EXIF orientation; the orientation tag is read with
+Pillow (header only) and applied to the arrays here. Pillow also identifies the file before it is
+decoded, so a huge or bogus file is refused without decoding it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import NystraError
+
+MAX_SIDE = 20_000
+MAX_PIXELS = 150_000_000  # below Pillow's own decompression-bomb refusal (~179 MP)
+
+# Output formats by extension: (cv2 extension, 16-bit possible, alpha possible)
+WRITABLE = {
+    ".png": (".png", True, True),
+    ".tif": (".tif", True, True),
+    ".tiff": (".tif", True, True),
+    ".jpg": (".jpg", False, False),
+    ".jpeg": (".jpg", False, False),
+    ".bmp": (".bmp", False, False),
+    ".webp": (".webp", False, True),
+}
+# Pillow's format name -> the extension an output in the same format gets.
+FORMAT_EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "BMP": ".bmp", "WEBP": ".webp"}
+_ORIENTATION_TAG = 0x0112
+
+
+class ImageError(NystraError):
+    """A picture that cannot be read or written; the message names the file and the reason."""
+
+
+@dataclass
+class Picture:
+    """Pixels as float32 in [0, 1]: `rgb` is (H, W, 3) or (H, W, 1) for grayscale; `alpha` (H, W)."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None = None
+    bit_depth: int = 8
+    path: Path | None = None
+    format: str = "PNG"
+
+    @property
+    def channels(self) -> int:
+        return self.rgb.shape[2]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height), as image tools say it."""
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+@contextmanager
+def _quiet_cv2() -> Iterator[None]:
+    """cv2 prints decoder warnings to stderr; we raise our own one-line error instead."""
+    logging = cv2.utils.logging
+    level = logging.getLogLevel()
+    logging.setLogLevel(logging.LOG_LEVEL_ERROR)
+    try:
+        yield
+    finally:
+        logging.setLogLevel(level)
+
+
+def read_image(path: str | os.PathLike) -> Picture:
+    path = Path(path)
+    if not path.exists():
+        raise ImageError(f"{path}: file not found")
+    if not path.is_file():
+        raise ImageError(f"{path}: not a file")
+    header = _identify(path)
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    with _quiet_cv2():
+        raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if header is None:  # Pillow does not know it (e.g. a float TIFF); cv2 may, without EXIF
+        if raw is None:
+            raise ImageError(f"{path}: not an image, or a format that is not supported")
+        header = (path.suffix.lstrip(".").upper(), "", 1)
+        _check_size(path, raw.shape[1], raw.shape[0])
+    fmt, mode, orientation = header
+    if raw is None:
+        raw = _decode_with_pillow(path)
+    rgb, alpha = _split_channels(raw, gray=mode in ("L", "LA", "La", "I", "I;16", "1"))
+    bit_depth, peak = _depth(raw.dtype, path)
+    rgb = _orient(rgb.astype(np.float32) / peak, orientation)
+    if alpha is not None:
+        alpha = _orient(alpha.astype(np.float32) / peak, orientation)
+    return Picture(np.ascontiguousarray(rgb), None if alpha is None else np.ascontiguousarray(alpha),
+                   bit_depth, path, fmt)
+
+
+def _identify(path: Path) -> tuple[str, str, int] | None:
+    """Format, Pillow mode and EXIF orientation from the header (None: unknown to Pillow).
+
+    Refuses huge pictures before they are decoded.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit follows
+            with Image.open(path) as im:
+                fmt, mode, (width, height) = im.format or "", im.mode, im.size
+                orientation = int(im.getexif().get(_ORIENTATION_TAG, 1) or 1)
+    except UnidentifiedImageError:
+        return None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{path}: too large (the limit is {MAX_SIDE} px a side and {MAX_PIXELS // 10**6} MP)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{path}: corrupt or truncated image ({exc})") from None
+    _check_size(path, width, height)
+    if mode in ("F", "I;16F") or fmt in ("HDR", "EXR"):
+        raise ImageError(f"{path}: floating-point (HDR) images are not supported; convert to 8 or 16 bits")
+    return fmt, mode, orientation if 1 <= orientation <= 8 else 1
+
+
+def _check_size(path: Path, width: int, height: int) -> None:
+    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ImageError(
+            f"{path}: {width}x{height} is too large (the limit is {MAX_SIDE} px a side and "
+            f"{MAX_PIXELS // 10**6} MP); downscale or crop it first"
+        )
+
+
+def _decode_with_pillow(path: Path) -> np.ndarray:
+    """Formats cv2 does not decode (GIF, palette oddities); a failure here means a damaged file."""
+    try:
+        with Image.open(path) as im:
+            im.load()
+            converted = im.convert("RGBA" if "A" in im.getbands() or "transparency" in im.info else "RGB")
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{path}: corrupt or truncated image ({exc})") from None
+    channels = np.asarray(converted)
+    return channels[..., [2, 1, 0, 3]] if channels.shape[2] == 4 else channels[..., ::-1]  # to cv2's BGR(A)
+
+
+def _split_channels(raw: np.ndarray, gray: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """cv2 order (gray, BGR, BGRA, gray+alpha) -> (H, W, C) RGB or gray, and alpha."""
+    if raw.ndim == 2:
+        return raw[..., None], None
+    channels = raw.shape[2]
+    if channels == 1:
+        return raw, None
+    if channels == 2:
+        return raw[..., :1], raw[..., 1]
+    alpha = raw[..., 3] if channels >= 4 else None
+    if gray:  # cv2 expands gray + alpha to BGRA; keep it one channel
+        return raw[..., :1], alpha
+    return raw[..., 2::-1], alpha
+
+
+def _depth(dtype: np.dtype, path: Path) -> tuple[int, float]:
+    if dtype == np.uint8:
+        return 8, 255.0
+    if dtype == np.uint16:
+        return 16, 65535.0
+    if dtype.kind == "f":
+        raise ImageError(f"{path}: floating-point (HDR) images are not supported; convert to 8 or 16 bits")
+    raise ImageError(f"{path}: {dtype} samples are not supported (8- or 16-bit integers only)")
+
+
+def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1-8) to an (H, W[, C]) array, as a viewer would show it."""
+    transposed = a.swapaxes(0, 1)
+    return {
+        1: a,
+        2: a[:, ::-1],
+        3: a[::-1, ::-1],
+        4: a[::-1],
+        5: transposed,
+        6: transposed[:, ::-1],  # 90° clockwise
+        7: transposed[::-1, ::-1],
+        8: transposed[::-1],  # 90° counter-clockwise
+    }[orientation]
+
+
+def output_extension(picture: Picture, requested: str | None = None) -> str:
+    """The extension an output gets: the one asked for, else the input's own format, else PNG."""
+    if requested:
+        ext = requested.lower() if requested.startswith(".") else "." + requested.lower()
+        if ext not in WRITABLE:
+            raise ImageError(f"cannot write {requested!r} files; use one of {', '.join(sorted(WRITABLE))}")
+        return ext
+    if picture.path is not None and picture.path.suffix.lower() in WRITABLE:
+        return picture.path.suffix.lower()
+    return FORMAT_EXTENSIONS.get(picture.format, ".png")
+
+
+def write_image(
+    path: str | os.PathLike,
+    picture: Picture | np.ndarray,
+    bit_depth: int | None = None,
+    alpha: np.ndarray | None = None,
+    *,
+    protect: Iterable[str | os.PathLike] = (),
+) -> Path:
+    """Encode by the extension and replace `path` atomically; refuses to write over `protect` paths.
+
+    16-bit output only where the format holds it (PNG, TIFF), alpha only where it holds one
+    (PNG, TIFF, WebP); otherwise 8 bits and the alpha dropped. A failed write leaves nothing behind.
+    """
+    path = Path(path)
+    if isinstance(picture, Picture):
+        rgb = picture.rgb
+        alpha = picture.alpha if alpha is None else alpha
+        bit_depth = picture.bit_depth if bit_depth is None else bit_depth
+    else:
+        rgb = picture if picture.ndim == 3 else picture[..., None]
+    cv_ext, deep_ok, alpha_ok = _writable(path)
+    _refuse_protected(path, protect)
+    depth = 16 if bit_depth == 16 and deep_ok else 8
+    encoded = _encode(rgb, alpha if alpha_ok else None, depth, cv_ext, path)
+    _atomic_write(path, encoded)
+    return path
+
+
+def _writable(path: Path) -> tuple[str, bool, bool]:
+    try:
+        return WRITABLE[path.suffix.lower()]
+    except KeyError:
+        raise ImageError(f"{path}: cannot write {path.suffix or 'extension-less'} files; "
+                         f"use one of {', '.join(sorted(WRITABLE))}") from None
+
+
+def _refuse_protected(path: Path, protect: Iterable[str | os.PathLike]) -> None:
+    target = path.resolve()
+    for item in protect:
+        other = Path(item)
+        same = (target.exists() and other.exists() and os.path.samefile(target, other)) or target == other.resolve()
+        if same:
+            raise ImageError(f"{path}: refusing to write over an input file; choose another output folder or name")
+
+
+def _encode(rgb: np.ndarray, alpha: np.ndarray | None, depth: int, cv_ext: str, path: Path) -> bytes:
+    peak = 65535 if depth == 16 else 255
+    dtype = np.uint16 if depth == 16 else np.uint8
+
+    def quantise(a: np.ndarray) -> np.ndarray:
+        return np.round(np.clip(a, 0.0, 1.0) * peak).astype(dtype)
+
+    pixels = quantise(rgb)
+    if pixels.shape[2] == 3:
+        pixels = pixels[..., ::-1]  # RGB -> cv2's BGR
+    if alpha is not None:
+        if pixels.shape[2] == 1:  # cv2 cannot write gray + alpha; expand to BGRA
+            pixels = np.repeat(pixels, 3, axis=2)
+        pixels = np.concatenate([pixels, quantise(alpha)[..., None]], axis=2)
+    elif pixels.shape[2] == 1:
+        pixels = pixels[..., 0]
+    params = [cv2.IMWRITE_JPEG_QUALITY, 95] if cv_ext == ".jpg" else []
+    with _quiet_cv2():
+        ok, buffer = cv2.imencode(cv_ext, np.ascontiguousarray(pixels), params)
+    if not ok:
+        raise ImageError(f"{path}: the {cv_ext[1:].upper()} encoder refused this picture")
+    return buffer.tobytes()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write a temporary file beside the target, then rename it over: readers never see half a file."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".part")
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot write to {folder} ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ImageError(f"{path}: could not be written ({exc.strerror or exc})") from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask would race with other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022

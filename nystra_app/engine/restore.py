@@ -1,0 +1,170 @@
+"""One picture through one model with one attention setting: the path the CLI, GUI and eval share.
+
+The GUI's A/B view runs this twice on the same picture (exact, then Nyström), so everything that
+differs between the two runs is in `spec` and `window`; the rest (channels, alpha, tiling,
+timing) is identical by construction.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..attention import AttentionSpec
+from ..models import (
+    LoadedModel,
+    collect_stats,
+    configure_attention,
+    set_attention_timing,
+)
+from .device import resolve_device
+from .imageio import Picture
+from .tiling import TileProgress, run_tiled
+
+# BT.601 luma, as cv2 and Pillow convert RGB to gray.
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+@dataclass
+class RestoreResult:
+    picture: Picture  # the output: same channels, bit depth and format as the input; alpha resized
+    seconds: float  # the whole run: tiles, transfers, blending
+    tile_seconds: list[float] = field(default_factory=list)
+    attention_seconds: float = 0.0
+    fallback: int = 0  # (window, head) pairs the Nyström guard recomputed exactly
+    attention_pairs: int = 0  # (window, head) pairs computed in all
+    tile: int = 0  # the tile side finally used
+    spec: AttentionSpec = field(default_factory=AttentionSpec)
+    window: int | None = None  # None: the trained window
+    device: str = "cpu"
+
+    @property
+    def tiles(self) -> int:
+        return len(self.tile_seconds)
+
+    @property
+    def attention_share(self) -> float:
+        return self.attention_seconds / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def fallback_fraction(self) -> float:
+        return self.fallback / self.attention_pairs if self.attention_pairs else 0.0
+
+
+def estimate_bytes_per_pixel(window: int, scale: int = 1) -> float:
+    """A deliberately generous guess of peak memory per input pixel, for choosing a tile size.
+
+    Measured peak on DehazeFormer-T (CPU, 256², exact): ~2 KiB per pixel at window 8, ~15 KiB at
+    window 32, i.e. ~14 bytes per window² per pixel for the score rows. Wider models (SwinIR-M) need
+    several times the feature memory, hence the margin. Wrong guesses are survivable: an
+    out-of-memory error halves the tile.
+    """
+    return 8192.0 * scale * scale + 32.0 * window * window
+
+
+def restore_picture(
+    picture: Picture,
+    model: LoadedModel,
+    spec: AttentionSpec,
+    *,
+    window: int | None = None,
+    device: torch.device | str = "cpu",
+    tile: int | None = None,
+    cancel: threading.Event | None = None,
+) -> Generator[TileProgress, None, RestoreResult]:
+    """Restore `picture`; yields a TileProgress per tile and returns the RestoreResult.
+
+    Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set.
+    A gray picture on an RGB model is run as RGB and converted back; an RGB picture on a gray
+    model is run channel by channel. Alpha goes around the model, resized by its scale.
+    """
+    module = model.module
+    scale = int(getattr(module, "scale", model.entry.scale))
+    model_channels = int(getattr(module, "in_channels", 3))
+    device = resolve_device(device)
+    configure_attention(module, spec, window)
+    module.to(device)
+    effective_window = window or model.entry.trained_window
+    min_side = _min_side(module, effective_window)
+    if min(picture.rgb.shape[:2]) < min_side:
+        width, height = picture.size
+        raise ValueError(f"a {width}x{height} picture is too small for window {effective_window} "
+                         f"(this model needs at least {min_side} px a side); use a smaller window")
+    batch = _to_model_layout(picture.rgb, model_channels)  # (B, model_channels, H, W)
+
+    def forward(tile_input: Tensor) -> Tensor:
+        return module(tile_input).clamp_(0.0, 1.0)
+
+    set_attention_timing(module, True)
+    collect_stats(module, reset=True)
+    start = time.perf_counter()
+    tile_seconds: list[float] = []
+    last_tile = 0
+    try:
+        with torch.inference_mode():
+            tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
+                              bytes_per_pixel=estimate_bytes_per_pixel(effective_window, scale),
+                              min_tile=min_side)
+            while True:
+                try:
+                    event = next(tiled)
+                except StopIteration as stop:
+                    output = stop.value
+                    break
+                tile_seconds = tile_seconds[: event.index - 1] + [event.seconds]  # restarts after a back-off
+                last_tile = event.tile
+                yield event
+    finally:
+        set_attention_timing(module, False)
+    seconds = time.perf_counter() - start
+    stats = collect_stats(module, reset=True)
+    rgb = _from_model_layout(output, picture.channels)
+    alpha = None if picture.alpha is None else _resize(picture.alpha, scale)
+    restored = Picture(rgb, alpha, picture.bit_depth, None, picture.format)
+    return RestoreResult(restored, seconds, tile_seconds, stats.seconds, stats.fallback, stats.pairs,
+                         last_tile, spec, window, str(device))
+
+
+def _min_side(module: torch.nn.Module, window: int) -> int:
+    """The smallest picture (or tile) side the model runs at this window.
+
+    Shifted windows are padded by reflection, which needs the feature map at the deepest stage to
+    be at least one window wide: `downsampling` x window pixels. DehazeFormer's deepest stage works
+    at 1/4 resolution, hence the default; a model may declare its own `downsampling`.
+    """
+    return int(getattr(module, "downsampling", 4)) * window
+
+
+def _to_model_layout(rgb: np.ndarray, model_channels: int) -> Tensor:
+    """(H, W, C) in [0, 1] -> (B, model_channels, H, W); gray pictures on RGB models are replicated."""
+    chw = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))
+    if chw.shape[0] == model_channels:
+        return chw[None]
+    if model_channels == 3:  # gray picture, RGB model
+        return chw.expand(3, -1, -1)[None].contiguous()
+    return chw[:, None]  # RGB picture, gray model: each channel is one batch item
+
+
+def _from_model_layout(out: Tensor, channels: int) -> np.ndarray:
+    """Inverse of _to_model_layout: (B, C', H, W) -> (H, W, channels) float32."""
+    if out.shape[0] > 1:  # channels were run as a batch of gray pictures
+        out = out.transpose(0, 1)
+    hwc = out[0].permute(1, 2, 0).numpy().astype(np.float32)
+    if hwc.shape[2] == channels:
+        return np.ascontiguousarray(hwc)
+    return (hwc @ _LUMA)[..., None]  # RGB result of a gray picture
+
+
+def _resize(alpha: np.ndarray, scale: int) -> np.ndarray:
+    """Alpha follows the picture: bicubic (clipped) when the model upscales."""
+    if scale == 1:
+        return alpha
+    h, w = alpha.shape
+    return np.clip(cv2.resize(alpha, (w * scale, h * scale), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)

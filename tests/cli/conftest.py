@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from nystra_app.cli import common
+from nystra_app.models import LoadedModel, get_entry
+from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+
+
+@pytest.fixture
+def tiny_registry_model(monkeypatch) -> LoadedModel:
+    """The real registry entry with a tiny random DehazeFormer behind it, for fast command tests."""
+    torch.manual_seed(0)
+    config = DehazeFormerConfig(embed_dims=(8, 8, 8, 8, 8), depths=(1, 2, 2, 1, 1), num_heads=(1, 2, 2, 1, 1))
+    model = LoadedModel(get_entry("dehazeformer-t-indoor"), DehazeFormer(config).eval(), None)
+    monkeypatch.setattr(common, "load_model", lambda model_id, weights=None, device="cpu": model)
+    return model
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("needs real data, skipped because ../shared is absent")
+    return SHARED.resolve()

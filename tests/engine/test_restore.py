@@ -1,0 +1,100 @@
+import threading
+
+import numpy as np
+import pytest
+
+from nystra_app.attention import EXACT, AttentionSpec
+from nystra_app.engine import Cancelled, Picture, restore_picture, run_to_end
+
+NYSTROM = AttentionSpec("nystrom", landmarks=4, iters=3)
+
+
+def picture(h=40, w=48, c=3, alpha=False, seed=0):
+    rng = np.random.default_rng(seed)
+    rgb = rng.random((h, w, c), dtype=np.float32)
+    return Picture(rgb, rng.random((h, w), dtype=np.float32) if alpha else None, 16, None, "PNG")
+
+
+def collect(gen):
+    events = []
+    while True:
+        try:
+            events.append(next(gen))
+        except StopIteration as stop:
+            return events, stop.value
+
+
+def test_tiny_model_exact_and_nystrom_report_timings(tiny_model):
+    source = picture()
+    for spec in (EXACT, NYSTROM):
+        events, result = collect(restore_picture(source, tiny_model, spec))
+        out = result.picture
+        assert out.rgb.shape == (40, 48, 3) and out.rgb.dtype == np.float32
+        assert 0.0 <= out.rgb.min() and out.rgb.max() <= 1.0
+        assert out.bit_depth == 16 and result.tiles == len(events) == 1
+        assert result.attention_pairs > 0 and 0 < result.attention_seconds < result.seconds
+        assert 0 < result.attention_share < 1 and 0 <= result.fallback_fraction <= 1
+        assert result.spec == spec
+
+
+def test_switching_back_to_exact_reproduces_exact(tiny_model):
+    source = picture(64, 64)
+    first = run_to_end(restore_picture(source, tiny_model, EXACT)).picture.rgb
+    fast = run_to_end(restore_picture(source, tiny_model, NYSTROM, window=16)).picture.rgb
+    again = run_to_end(restore_picture(source, tiny_model, EXACT)).picture.rgb
+    assert np.array_equal(first, again) and not np.array_equal(first, fast)
+
+
+def test_tiled_restore_reports_every_tile(tiny_model):
+    events, result = collect(restore_picture(picture(150, 140), tiny_model, EXACT, tile=64))
+    assert len(events) == result.tiles == 9 and len(result.tile_seconds) == 9
+    assert result.picture.rgb.shape == (150, 140, 3)
+
+
+def test_landmarks_that_do_not_fit_are_refused(tiny_model):
+    with pytest.raises(ValueError, match="landmarks"):
+        run_to_end(restore_picture(picture(), tiny_model, AttentionSpec("nystrom", landmarks=7)))
+
+
+def test_cancel_before_start(tiny_model):
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        run_to_end(restore_picture(picture(), tiny_model, EXACT, cancel=cancel))
+
+
+def test_gray_picture_on_rgb_model_stays_gray(fake_model):
+    source = picture(c=1)
+    result = run_to_end(restore_picture(source, fake_model(), EXACT))
+    assert result.picture.rgb.shape == (40, 48, 1)
+    assert np.allclose(result.picture.rgb, 1 - source.rgb, atol=1e-6)  # luma of a gray pixel is itself
+
+
+def test_rgb_picture_on_gray_model_runs_per_channel(fake_model):
+    source = picture()
+    result = run_to_end(restore_picture(source, fake_model(in_channels=1), EXACT))
+    assert np.allclose(result.picture.rgb, 1 - source.rgb, atol=1e-6)
+
+
+def test_alpha_goes_around_the_model(fake_model):
+    source = picture(alpha=True)
+    result = run_to_end(restore_picture(source, fake_model(), EXACT))
+    assert np.array_equal(result.picture.alpha, source.alpha)
+
+
+def test_alpha_is_resized_with_the_scale(fake_model):
+    source = picture(alpha=True)
+    source.alpha[:] = 0.25
+    result = run_to_end(restore_picture(source, fake_model(scale=2), EXACT))
+    assert result.picture.rgb.shape == (80, 96, 3) and result.picture.alpha.shape == (80, 96)
+    assert np.allclose(result.picture.alpha, 0.25, atol=1e-6)
+
+
+def test_picture_smaller_than_the_window_needs_is_refused(tiny_model):
+    with pytest.raises(ValueError, match="too small for window 16"):
+        run_to_end(restore_picture(picture(40, 48), tiny_model, EXACT, window=16))
+
+
+def test_tiles_never_shrink_below_what_the_window_needs(tiny_model):
+    events, result = collect(restore_picture(picture(150, 140), tiny_model, EXACT, window=16, tile=32))
+    assert result.tile == 64 and len(events) == 9

@@ -1,0 +1,132 @@
+import itertools
+import threading
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nystra_app.engine import (
+    Cancelled,
+    OutOfMemory,
+    TileProgress,
+    run_tiled,
+    run_to_end,
+    tiling,
+)
+from nystra_app.engine.tiling import auto_tile, tile_starts
+
+
+def pointwise(x: torch.Tensor) -> torch.Tensor:
+    return (x * 0.5 + 0.25).repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+
+
+def blur(x: torch.Tensor) -> torch.Tensor:
+    kernel = torch.full((x.shape[1], 1, 5, 5), 1 / 25)
+    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode="reflect"), kernel, groups=x.shape[1])
+
+
+def smooth_image(h=150, w=200) -> torch.Tensor:
+    ys, xs = torch.meshgrid(torch.linspace(0, 6, h), torch.linspace(0, 9, w), indexing="ij")
+    return torch.stack([torch.sin(ys) * 0.5 + 0.5, torch.cos(xs) * 0.5 + 0.5, (ys + xs) / 15])[None]
+
+
+def collect(gen):
+    events = []
+    while True:
+        try:
+            events.append(next(gen))
+        except StopIteration as stop:
+            return events, stop.value
+
+
+def test_tile_starts_cover_with_the_last_flush():
+    assert tile_starts(100, 128, 16) == [0]
+    starts = tile_starts(300, 128, 32)
+    assert starts[0] == 0 and starts[-1] == 300 - 128
+    assert all(b - a <= 128 - 32 for a, b in itertools.pairwise(starts))
+
+
+def test_pointwise_model_tiled_equals_untiled_with_scale():
+    image = smooth_image()
+    events, tiled = collect(run_tiled(pointwise, image, scale=2, tile=64, overlap=16))
+    assert len(events) > 1
+    assert tiled.shape == (1, 3, 300, 400)
+    assert torch.allclose(tiled, pointwise(image), atol=1e-6)
+
+
+def test_conv_model_tiles_blend_without_seams():
+    image = smooth_image() + 0.05 * torch.rand(1, 3, 150, 200, generator=torch.Generator().manual_seed(0))
+    tiled = run_to_end(run_tiled(blur, image, tile=64, overlap=16))
+    error = (tiled - blur(image)).abs()
+    assert error.mean() < 1e-3 and error.max() < 0.02
+
+
+def test_one_tile_when_the_picture_fits():
+    image = smooth_image(40, 50)
+    events, out = collect(run_tiled(blur, image))
+    assert len(events) == 1 and events[0].total == 1 and torch.equal(out, blur(image))
+
+
+def test_progress_events_count_and_order():
+    events, _ = collect(run_tiled(pointwise, smooth_image(), scale=2, tile=64, overlap=16))
+    rows, cols = len(tile_starts(150, 64, 16)), len(tile_starts(200, 64, 16))
+    assert [e.index for e in events] == list(range(1, rows * cols + 1))
+    assert all(isinstance(e, TileProgress) and e.total == rows * cols and e.seconds >= 0 for e in events)
+
+
+def test_cancel_between_tiles():
+    cancel = threading.Event()
+    gen = run_tiled(pointwise, smooth_image(), scale=2, tile=64, cancel=cancel)
+    next(gen)
+    cancel.set()
+    with pytest.raises(Cancelled):
+        next(gen)
+
+
+@pytest.mark.parametrize("error", [torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB"),
+                                   RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried 9 GB")])
+def test_out_of_memory_halves_the_tile(error):
+    sizes = []
+
+    def picky(x):
+        sizes.append(max(x.shape[-2:]))
+        if max(x.shape[-2:]) > 80:
+            raise error
+        return pointwise(x)
+
+    image = smooth_image()
+    events, out = collect(run_tiled(picky, image, scale=2, tile=256))
+    assert sizes[0] == 200 and max(sizes[1:2]) == 100 and events[-1].tile == 64
+    assert torch.allclose(out, pointwise(image), atol=1e-6)
+
+
+def test_out_of_memory_at_the_smallest_tile_is_a_clear_error():
+    def always(x):
+        raise torch.OutOfMemoryError("out of memory")
+
+    with pytest.raises(OutOfMemory, match="out of memory"):
+        run_to_end(run_tiled(always, smooth_image(), tile=128))
+
+
+def test_other_errors_are_not_retried():
+    calls = []
+
+    def broken(x):
+        calls.append(1)
+        raise RuntimeError("shape mismatch")
+
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        run_to_end(run_tiled(broken, smooth_image(), tile=64))
+    assert len(calls) == 1
+
+
+def test_auto_tile_from_free_memory(monkeypatch):
+    monkeypatch.setattr(tiling, "free_memory", lambda device: 2 * 1000 * 1000 * 100)  # 100 px/byte budget
+    assert auto_tile(500, 600, torch.device("cpu"), bytes_per_pixel=1.0) == 600  # fits: whole picture
+    side = auto_tile(20000, 20000, torch.device("cpu"), bytes_per_pixel=100.0)
+    assert side % tiling.TILE_ALIGN == 0 and side * side <= 1000 * 1000 and side >= 900
+
+
+def test_wrong_output_size_is_explained():
+    with pytest.raises(ValueError, match="scale 1"):
+        run_to_end(run_tiled(pointwise, smooth_image(40, 40)))

@@ -92,11 +92,6 @@ def restore_picture(
     configure_attention(module, spec, window)
     module.to(device)
     effective_window = window or model.entry.trained_window
-    min_side = _min_side(module, effective_window)
-    if min(picture.rgb.shape[:2]) < min_side:
-        width, height = picture.size
-        raise ValueError(f"a {width}x{height} picture is too small for window {effective_window} "
-                         f"(this model needs at least {min_side} px a side); use a smaller window")
     batch = _to_model_layout(picture.rgb, model_channels)  # (B, model_channels, H, W)
 
     def forward(tile_input: Tensor) -> Tensor:
@@ -111,7 +106,7 @@ def restore_picture(
         with torch.inference_mode():
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(effective_window, scale),
-                              min_tile=min_side)
+                              min_tile=_min_tile(module, effective_window))
             while True:
                 try:
                     event = next(tiled)
@@ -132,12 +127,11 @@ def restore_picture(
                          last_tile, spec, window, str(device))
 
 
-def _min_side(module: torch.nn.Module, window: int) -> int:
-    """The smallest picture (or tile) side the model runs at this window.
+def _min_tile(module: torch.nn.Module, window: int) -> int:
+    """The smallest tile worth running: one window wide at the model's deepest stage.
 
-    Shifted windows are padded by reflection, which needs the feature map at the deepest stage to
-    be at least one window wide: `downsampling` x window pixels. DehazeFormer's deepest stage works
-    at 1/4 resolution, hence the default; a model may declare its own `downsampling`.
+    Smaller tiles would fill windows with padding. DehazeFormer's deepest stage works at 1/4
+    resolution, hence the default; a model may declare its own `downsampling`.
     """
     return int(getattr(module, "downsampling", 4)) * window
 

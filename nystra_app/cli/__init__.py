@@ -8,7 +8,7 @@ from importlib import import_module
 
 from ..errors import NystraError
 
-COMMAND_MODULES = ("bench",)
+COMMAND_MODULES = ("models",)  # merge: ("bench", "models", ...)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ from ..errors import NystraError
 from .paths import ManagerSettings
 from .progress import Cancelled, Meter, ProgressCallback
 
-_CHUNK = 1 << 16
+_CHUNK = 1 << 14  # what a broken connection can lose mid-chunk; small enough to matter little
 _SPACE_MARGIN = 16 << 20  # keep this much free beyond the file itself
 
 
@@ -61,9 +61,10 @@ def download(
                 return
             except _Transient as exc:
                 if attempt >= settings.retries:
+                    kept = part.stat().st_size if part.exists() else 0
+                    then = f"resume from byte {kept}" if kept else "retry"
                     raise DownloadError(
-                        f"download of {url} failed after {attempt + 1} attempts: {exc}; "
-                        f"run the install again to resume from {part.stat().st_size if part.exists() else 0} bytes"
+                        f"download of {url} failed after {attempt + 1} attempts: {exc}; run the install again to {then}"
                     ) from None
                 delay = settings.backoff * 2**attempt
                 attempt += 1

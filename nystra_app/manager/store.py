@@ -150,11 +150,12 @@ def commit(entry: ModelEntry, part: Path, final: Path, source: str, progress: Pr
            cancel: threading.Event | None = None) -> str:
     """Verify a complete .part and move it into place atomically; on any failure nothing is left.
 
-    It is checked under a name that keeps the entry's suffix (the loader picks the format by it)
-    and that no loader looks for, then renamed with os.replace: the final name only ever holds a
-    verified file.
+    It is checked under its own name (the loader picks the format by the suffix, and messages
+    name it) in a staging folder no loader looks in, then renamed with os.replace: the final path
+    only ever holds a verified file.
     """
-    staged = final.with_name(f".verifying-{final.name}")
+    staged = final.parent / ".staging" / final.name
+    staged.parent.mkdir(exist_ok=True)
     os.replace(part, staged)
     try:
         if progress is not None:

@@ -56,7 +56,7 @@ def server(tiny: Checkpoint) -> Iterator[FileServer]:
     httpd.daemon_threads = True
     httpd.state = state  # type: ignore[attr-defined]
     state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield state
     state.release.set()

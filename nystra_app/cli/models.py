@@ -62,13 +62,13 @@ class _ProgressBar:
             self.close()
             print(f"{event.phase}: {event.source}", file=sys.stderr)
             return
-        if self._key != (event.phase, event.source) or (self._bar is not None and event.done < self._bar.n):
+        bar = self._bar
+        if bar is None or self._key != (event.phase, event.source) or event.done < bar.n:
             self.close()
             self._key = (event.phase, event.source)
-            self._bar = tqdm(total=event.total, initial=event.done, desc=event.phase, unit="B",
-                             unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False)
-        assert self._bar is not None
-        self._bar.update(event.done - self._bar.n)
+            bar = self._bar = tqdm(total=event.total, initial=event.done, desc=event.phase, unit="B",
+                                   unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False)
+        bar.update(event.done - bar.n)
 
     def close(self) -> None:
         if self._bar is not None:

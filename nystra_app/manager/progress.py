@@ -27,10 +27,6 @@ class Progress:
     rate: float = 0.0  # bytes per second since this transfer (re)started
     eta: float | None = None  # seconds; None while unknown
 
-    @property
-    def fraction(self) -> float | None:
-        return self.done / self.total if self.total else None
-
 
 ProgressCallback = Callable[[Progress], None]
 

@@ -138,7 +138,7 @@ def _install_from(entry: ModelEntry, source: Source, part: Path, final: Path, se
     else:
         path = Path(source.location)
         if not path.is_file():
-            raise NystraError("not there")
+            raise NystraError("no such file")
         copy_file(path, part, progress, cancel)
     digest = commit(entry, part, final, source.location, progress, cancel)
     record = InstallRecord(entry.id, entry.file, digest, final.stat().st_size, source.location, now())

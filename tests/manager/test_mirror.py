@@ -55,7 +55,7 @@ def test_when_every_source_fails_the_error_lists_each(server: FileServer, tiny: 
     with pytest.raises(InstallError) as caught:
         install(tiny_entry(tiny, (server.url("gone.pth"),)), settings=fast_settings(mirror=str(folder)))
     message = str(caught.value)
-    assert f"{folder / 'tiny.pth'}: not there" in message and "HTTP 404" in message
+    assert f"{folder / 'tiny.pth'}: no such file" in message and "HTTP 404" in message
     assert not (cache / "tiny.pth").exists()
 
 

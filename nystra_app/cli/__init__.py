@@ -8,7 +8,7 @@ from importlib import import_module
 
 from ..errors import NystraError
 
-COMMAND_MODULES = ("restore", "evaluate", "bench")
+COMMAND_MODULES = ("restore", "evaluate", "bench", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:

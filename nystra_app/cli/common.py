@@ -53,7 +53,7 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
     group.add_argument("--model", required=True, metavar="ID", help="model id from the registry")
     group.add_argument("--weights", type=Path, default=None, metavar="FILE",
-                       help=f"weight file (default: the model's file in ${MIRROR_ENV})")
+                       help=f"weight file (default: the installed one, else the model's file in ${MIRROR_ENV})")
     group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
     group.add_argument("--tile", type=int, default=None, metavar="PX",
                        help="tile side in pixels for large pictures (default: from free memory)")

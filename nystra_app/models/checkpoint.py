@@ -32,9 +32,13 @@ def read_state_dict(path: Path) -> dict[str, Tensor]:
         else:
             raw = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
+        # torch names the blocked import ("GLOBAL module.name") when the pickle references code;
+        # any other unpickling failure is a damaged or foreign file.
+        if "GLOBAL" not in str(exc):
+            raise CheckpointError(f"{path.name} is not a readable checkpoint (corrupt or not a weight file)") from None
         raise CheckpointError(
             f"{path.name} was refused: it holds Python objects besides tensors, and loading them could run "
-            f"code ({str(exc).splitlines()[0]})"
+            "code; only plain weight files (tensors) are accepted"
         ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise CheckpointError(f"{path.name} is not a readable checkpoint (truncated or corrupt?): {exc}") from None

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from ..manager.paths import MIRROR_ENV, ManagerSettings, installed_file, is_url, mirrors
 from .architectures import build
 from .checkpoint import CheckpointError, load_strict, read_state_dict
 from .registry import ModelEntry, get_entry
-
-MIRROR_ENV = "NYSTRA_MODEL_MIRROR"
 
 
 @dataclass
@@ -23,21 +21,22 @@ class LoadedModel:
     weights: Path | None  # None: random weights (benchmarks)
 
 
-def candidate_paths(entry: ModelEntry) -> list[Path]:
-    """Where a weight file for the entry may already be, in the order they are tried."""
-    mirror = os.environ.get(MIRROR_ENV)
-    return [Path(mirror).expanduser() / entry.file] if mirror else []
+def candidate_paths(entry: ModelEntry, settings: ManagerSettings | None = None) -> list[Path]:
+    """Where a weight file for the entry may already be, in the order they are tried: the installed
+    cache (files there were verified on install), then mirror folders (the setting, then $NYSTRA_MODEL_MIRROR)."""
+    folders = [Path(m).expanduser() for m in mirrors(settings) if not is_url(m)]
+    return [installed_file(entry.file, settings)] + [folder / entry.file for folder in folders]
 
 
-def find_weights(entry: ModelEntry) -> Path:
-    candidates = candidate_paths(entry)
+def find_weights(entry: ModelEntry, settings: ManagerSettings | None = None) -> Path:
+    candidates = candidate_paths(entry, settings)
     for path in candidates:
         if path.is_file():
             return path
-    looked = ", ".join(str(p) for p in candidates) or f"nowhere: {MIRROR_ENV} is not set"
     raise CheckpointError(
-        f"weights for {entry.id} ({entry.file}) not found (looked in {looked}); "
-        f"pass --weights FILE or set {MIRROR_ENV} to a folder holding {entry.file}"
+        f"weights for {entry.id} ({entry.file}) are not installed (looked in "
+        f"{', '.join(str(p.parent) for p in candidates)}); install them with `nystra models install {entry.id}` "
+        f"(add --mirror DIR, or set {MIRROR_ENV}, on a machine without internet) or pass --weights FILE"
     )
 
 
@@ -47,12 +46,13 @@ def load_model(
     *,
     random_weights: bool = False,
     device: torch.device | str = "cpu",
+    settings: ManagerSettings | None = None,
 ) -> LoadedModel:
-    entry = get_entry(model_id)
+    entry = get_entry(model_id, settings)
     module = build(entry.arch, entry.config)
     path = None
     if not random_weights:
-        path = Path(weights) if weights is not None else find_weights(entry)
+        path = Path(weights) if weights is not None else find_weights(entry, settings)
         load_strict(module, read_state_dict(path), path.name)
     module.eval().requires_grad_(False).to(device)
     return LoadedModel(entry, module, path)

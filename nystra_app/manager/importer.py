@@ -1,0 +1,79 @@
+"""`nystra models import`: a local .pth/.safetensors becomes a registered, installed model."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import get_args
+
+from ..errors import NystraError
+from ..models.architectures import build
+from ..models.checkpoint import load_strict, read_state_dict
+from ..models.registry import ModelEntry, Task, builtin_registry, registry, user_entries
+from ..models.switch import trained_window
+from .detect import DEFAULT_TASKS, detect
+from .files import exclusive_lock
+from .mirror import copy_file
+from .paths import ManagerSettings, installed_file
+from .progress import Cancelled, ProgressCallback
+from .record import InstallRecord, lock_path, now, put_record
+from .store import commit, part_file
+from .user_registry import save_user_entry
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def import_checkpoint(
+    file: Path,
+    name: str,
+    *,
+    task: Task | None = None,
+    settings: ManagerSettings | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> ModelEntry:
+    """Detect the architecture, load strictly, copy into the cache and register under `name`.
+
+    The source file is only read, never moved. Its tensors are read with weights_only=True (or
+    safetensors), so a checkpoint carrying code is refused before anything is copied.
+    """
+    settings = settings or ManagerSettings()
+    file = Path(file)
+    _check_name(name, settings)
+    state = read_state_dict(file)
+    arch, config = detect(state, file.name)
+    module = build(arch, config)
+    load_strict(module, state, file.name)
+    task = task or DEFAULT_TASKS.get(arch)
+    if task not in get_args(Task):
+        raise NystraError(f"say what {name} does with --task ({', '.join(get_args(Task))})")
+    cached = name + (".safetensors" if file.suffix == ".safetensors" else ".pth")
+    if any(entry.file == cached for entry in registry(settings).values()):
+        raise NystraError(f"another model already uses the file name {cached}; choose another name")
+    entry = ModelEntry(id=name, arch=arch, config=config, task=task, scale=getattr(module, "scale", 1),
+                       file=cached, description=f"imported from {file}", trained_window=trained_window(module))
+    final = installed_file(cached, settings)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(lock_path(cached, settings), cancel):
+        part = part_file(final)
+        try:
+            copy_file(file, part, progress, cancel)
+        except Cancelled:
+            part.unlink(missing_ok=True)
+            raise
+        digest = commit(entry, part, final, str(file), progress, cancel)
+    entry = replace(entry, sha256=digest, size=final.stat().st_size)
+    save_user_entry(entry, settings)
+    put_record(InstallRecord(name, cached, digest, entry.size, f"imported from {file}", now()), settings)
+    return entry
+
+
+def _check_name(name: str, settings: ManagerSettings) -> None:
+    if not _NAME.fullmatch(name):
+        raise NystraError(f"model name {name!r}: use letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit")
+    if name in builtin_registry():
+        raise NystraError(f"{name!r} is a built-in model id; choose another name")
+    if name in user_entries(settings):
+        raise NystraError(f"{name!r} is already imported; remove it first with `nystra models remove {name}`")

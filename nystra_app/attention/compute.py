@@ -26,10 +26,10 @@ def compute_attention(spec: AttentionSpec, q: Tensor, k: Tensor, v: Tensor, *, s
         bias = None if bias_fn is None else full_bias(bias_fn, WindowGeometry(*window), q.device)
         return GuardedResult(exact_attention(q, k, v, scale=scale, bias=bias, regions=regions, impl=spec.exact_impl), 0)
     if spec.kind == "nystrom":
-        return nystrom_attention(q, k, v, scale=scale, geometry=WindowGeometry(*window, landmarks=spec.landmarks),
-                                 iters=spec.iters, bias_fn=bias_fn, regions=regions, guard=spec.guard)
+        geometry = WindowGeometry(*window, landmarks=spec.landmarks, sampled=spec.sampled_landmarks)
+        return nystrom_attention(q, k, v, scale=scale, geometry=geometry, iters=spec.iters, bias_fn=bias_fn, regions=regions, guard=spec.guard)
     if spec.kind == "nystromformer":
-        geometry = WindowGeometry(*window, landmarks=spec.landmarks)
+        geometry = WindowGeometry(*window, landmarks=spec.landmarks, sampled=spec.sampled_landmarks)
         return GuardedResult(nystromformer_attention(q, k, v, scale=scale, geometry=geometry, iters=spec.iters,
                                                      bias_fn=bias_fn, regions=regions), 0)
     if spec.kind == "performer":

@@ -30,11 +30,16 @@ def _fits(grid: tuple[int, int], height: int, width: int) -> bool:
 
 @dataclass(frozen=True)
 class WindowGeometry:
-    """A height x width attention window split into a grid of equal landmark cells."""
+    """A height x width attention window split into a grid of equal landmark cells.
+
+    A cell's landmark is the mean of its tokens (PnP-Nystra), or with `sampled` the token at its
+    centre, which makes G_A a principal submatrix of G (classic column-sampling Nyström).
+    """
 
     height: int
     width: int
     landmarks: int | None = None
+    sampled: bool = False
 
     def __post_init__(self) -> None:
         if self.landmarks is not None and not _fits(self.grid, self.height, self.width):
@@ -70,24 +75,30 @@ class WindowGeometry:
         return torch.stack([ys.flatten(), xs.flatten()], dim=-1)
 
     def cell_centres(self, device: torch.device | None = None) -> Tensor:
-        """(m, 2) centre of every landmark cell, row-major over the grid."""
+        """(m, 2) position of every landmark, row-major over the grid: the cell's centre, or the
+        token nearest to it (below and right of it for even cells) when landmarks are sampled."""
         (r, c), (sh, sw) = self.grid, self.cell
-        ys = torch.arange(r, device=device, dtype=torch.float32) * sh + (sh - 1) / 2
-        xs = torch.arange(c, device=device, dtype=torch.float32) * sw + (sw - 1) / 2
+        offset_y, offset_x = (sh // 2, sw // 2) if self.sampled else ((sh - 1) / 2, (sw - 1) / 2)
+        ys = torch.arange(r, device=device, dtype=torch.float32) * sh + offset_y
+        xs = torch.arange(c, device=device, dtype=torch.float32) * sw + offset_x
         gy, gx = torch.meshgrid(ys, xs, indexing="ij")
         return torch.stack([gy.flatten(), gx.flatten()], dim=-1)
 
     def cell_means(self, x: Tensor) -> Tensor:
-        """Mean of the tokens in each landmark cell: (..., N, d) -> (..., m, d).
+        """Each cell's landmark, the mean of its tokens or its sampled token: (..., N, d) -> (..., m, d).
 
-        A (m, N) averaging matrix times x: one batched matmul, faster than strided reductions.
+        A (m, N) selection matrix times x: one batched matmul, faster than strided reductions.
         """
         return self.pooling_matrix(x.device, x.dtype) @ x
 
     def pooling_matrix(self, device: torch.device, dtype: torch.dtype) -> Tensor:
-        """(m, N) matrix whose row c averages the tokens of cell c."""
+        """(m, N) matrix whose row c averages the tokens of cell c (or picks its sampled token)."""
         (_, c), (sh, sw) = self.grid, self.cell
-        pos = self.token_positions(device).long()
+        pos = self.token_positions(device)
+        if self.sampled:
+            picked = (pos[None, :, :] == self.cell_centres(device)[:, None, :]).all(dim=-1)  # (m, N)
+            return picked.to(dtype)
+        pos = pos.long()
         cell_of_token = (pos[:, 0] // sh) * c + pos[:, 1] // sw  # (N,)
         cells = torch.arange(self.landmarks, device=device)
         return (cells[:, None] == cell_of_token[None, :]).to(dtype) / (sh * sw)

@@ -21,12 +21,20 @@ class AttentionStats:
     seconds: float = 0.0
     pairs: int = 0  # (window, head) pairs computed
     fallback: int = 0  # of which the guard recomputed exactly
+    probe_error_sq: float = 0.0  # |probe - output|^2 summed, when a probe spec is set
+    probe_norm_sq: float = 0.0  # |output|^2 summed over the same calls
+
+    @property
+    def probe_relative_error(self) -> float:
+        return (self.probe_error_sq / self.probe_norm_sq) ** 0.5 if self.probe_norm_sq else 0.0
 
     def add(self, other: AttentionStats) -> None:
         self.calls += other.calls
         self.seconds += other.seconds
         self.pairs += other.pairs
         self.fallback += other.fallback
+        self.probe_error_sq += other.probe_error_sq
+        self.probe_norm_sq += other.probe_norm_sq
 
 
 class SwitchableAttention(nn.Module):
@@ -41,6 +49,9 @@ class SwitchableAttention(nn.Module):
         self.spec: AttentionSpec = EXACT
         self.stats = AttentionStats()
         self.timing = False  # synchronise and time each call (costly on GPUs, so opt-in)
+        # Also compute this spec on the same inputs and record its error (calibration); the
+        # module's output stays that of `spec`, so later layers see unchanged features.
+        self.probe: AttentionSpec | None = None
 
     def attend(
         self,
@@ -62,6 +73,10 @@ class SwitchableAttention(nn.Module):
         self.stats.fallback += fallback
         if self.timing:
             self.stats.seconds += self._clock(q.device) - start
+        if self.probe is not None:
+            probe = compute_attention(self.probe, q, k, v, scale=scale, window=window, bias_fn=bias_fn, regions=regions)
+            self.stats.probe_error_sq += float((probe.output - out).pow(2).sum())
+            self.stats.probe_norm_sq += float(out.pow(2).sum())
         return out
 
     def _clock(self, device: torch.device) -> float:

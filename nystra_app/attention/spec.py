@@ -25,6 +25,7 @@ class AttentionSpec:
     guard: bool = True
     exact_impl: ExactImpl = "auto"
     features: int = 64
+    sampled_landmarks: bool = False  # landmark = a cell's centre token instead of its mean
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -55,7 +56,8 @@ class AttentionSpec:
             return f"linear(elu+1{guard})"
         if self.kind == "linformer":
             return f"linformer(rank={self.landmarks})"
-        return f"{self.kind}(m={self.landmarks}, iters={self.iters}{guard if self.kind == 'nystrom' else ''})"
+        sampled = ", sampled" if self.sampled_landmarks else ""
+        return f"{self.kind}(m={self.landmarks}, iters={self.iters}{sampled}{guard if self.kind == 'nystrom' else ''})"
 
 
 EXACT = AttentionSpec()

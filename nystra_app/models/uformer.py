@@ -74,7 +74,7 @@ class LinearProjection(nn.Module):
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """(B_, N, C) -> q, k, v of shape (B_, heads, N, C / heads)."""
-        B_, N, C = x.shape
+        B_, N, _ = x.shape
         q = self.to_q(x).reshape(B_, N, self.num_heads, -1).transpose(1, 2)
         k, v = self.to_kv(x).reshape(B_, N, 2, self.num_heads, -1).permute(2, 0, 3, 1, 4)
         return q, k, v

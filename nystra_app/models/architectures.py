@@ -7,6 +7,8 @@ from typing import Any, Callable
 from torch import nn
 
 from .dehazeformer import VARIANTS as DEHAZEFORMER_VARIANTS, DehazeFormer, DehazeFormerConfig
+from .swinir import SwinIR, SwinIRConfig
+from .uformer import Uformer, UformerConfig
 
 
 def _dehazeformer(config: dict[str, Any]) -> nn.Module:
@@ -15,8 +17,18 @@ def _dehazeformer(config: dict[str, Any]) -> nn.Module:
     return DehazeFormer(DehazeFormerConfig.from_dict(config))
 
 
+def _swinir(config: dict[str, Any]) -> nn.Module:
+    return SwinIR(SwinIRConfig.from_dict(config))
+
+
+def _uformer(config: dict[str, Any]) -> nn.Module:
+    return Uformer(UformerConfig.from_dict(config))
+
+
 ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
     "dehazeformer": _dehazeformer,
+    "swinir": _swinir,
+    "uformer": _uformer,
 }
 
 

@@ -1,9 +1,15 @@
-"""Window partitioning shared by the windowed architectures."""
+"""Window partitioning, padding and Swin's shifted-window regions, shared by the windowed architectures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+WindowFn = Callable[[Tensor, "Tensor | None"], Tensor]
+"""(B * nW, N, C) windows and their (nW, N) region labels (None: unshifted) -> (B * nW, N, C')."""
 
 
 def split_windows(x: Tensor, window: int) -> Tensor:
@@ -30,3 +36,46 @@ def pad_reflect(x: Tensor, pads: tuple[int, int, int, int]) -> Tensor:
     H, W = x.shape[-2:]
     mode = "reflect" if max(left, right) < W and max(top, bottom) < H else "replicate"
     return F.pad(x, pads, mode=mode)
+
+
+def pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
+    """Pad (B, C, H, W) at the bottom and right (see pad_reflect) up to multiples of `multiple`."""
+    H, W = x.shape[-2:]
+    return pad_reflect(x, (0, (-W) % multiple, 0, (-H) % multiple))
+
+
+def shift_regions(height: int, width: int, window: int, shift: int, device: torch.device | None = None) -> Tensor:
+    """(nW, N) labels of Swin's shifted-window regions for a (height, width) map rolled by -shift.
+
+    After the roll, the last `shift` rows (columns) wrap around from the top (left) and the
+    `window - shift` before them are a distinct band; tokens attend only within their label,
+    which is exactly the 0/-100 `attn_mask` of the official code, for any map and window size.
+    """
+
+    def bands(n: int) -> Tensor:
+        labels = torch.zeros(n, dtype=torch.long, device=device)
+        labels[n - window : n - shift] = 1
+        labels[n - shift :] = 2
+        return labels
+
+    labels = bands(height)[:, None] * 3 + bands(width)[None, :]  # (H, W)
+    return split_windows(labels[None, :, :, None], window).squeeze(-1)
+
+
+def windowed(x: Tensor, window: int, shift: int, fn: WindowFn) -> Tensor:
+    """Apply `fn` to the (shifted) windows of a (B, H, W, C) map and reassemble it.
+
+    The map is padded to a multiple of the window (cropped back after), then rolled by -shift
+    as Swin does; `fn` receives the region labels of the rolled map.
+    """
+    _, H, W, _ = x.shape
+    x = pad_to_multiple(x.permute(0, 3, 1, 2), window).permute(0, 2, 3, 1)
+    Hp, Wp = x.shape[1:3]
+    regions = None
+    if shift:
+        x = torch.roll(x, shifts=(-shift, -shift), dims=(1, 2))
+        regions = shift_regions(Hp, Wp, window, shift, x.device)
+    out = merge_windows(fn(split_windows(x.contiguous(), window), regions), window, Hp, Wp)
+    if shift:
+        out = torch.roll(out, shifts=(shift, shift), dims=(1, 2))
+    return out[:, :H, :W]

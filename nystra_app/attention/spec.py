@@ -26,12 +26,15 @@ class AttentionSpec:
     exact_impl: ExactImpl = "auto"
     features: int = 64
     sampled_landmarks: bool = False  # landmark = a cell's centre token instead of its mean
+    local: int | None = None  # exact attention within local x local blocks, Nyström beyond (see nystrom.py)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown attention kind {self.kind!r}: use one of {', '.join(KINDS)}")
         if self.landmarks < 1:
             raise ValueError(f"landmarks must be at least 1, got {self.landmarks}")
+        if self.local is not None and self.local < 1:
+            raise ValueError(f"the local block must be at least 1 token, got {self.local}")
         if self.features < 1:
             raise ValueError(f"random features must be at least 1, got {self.features}")
         if self.iters < 1:
@@ -56,7 +59,7 @@ class AttentionSpec:
             return f"linear(elu+1{guard})"
         if self.kind == "linformer":
             return f"linformer(rank={self.landmarks})"
-        sampled = ", sampled" if self.sampled_landmarks else ""
+        sampled = (", sampled" if self.sampled_landmarks else "") + (f", local={self.local}" if self.local else "")
         return f"{self.kind}(m={self.landmarks}, iters={self.iters}{sampled}{guard if self.kind == 'nystrom' else ''})"
 
 

@@ -120,3 +120,20 @@ def test_iterative_pinv_converges_to_the_inverse() -> None:
     a = torch.eye(6) * 3 + 0.1 * torch.rand(6, 6)
     z = iterative_pinv(a[None], 20)[0]
     assert torch.allclose(z @ a, torch.eye(6), atol=1e-5)
+
+
+def test_local_correction_makes_the_near_field_exact() -> None:
+    from nystra_app.attention.positional import full_bias
+
+    q, k, v = (smooth_tokens(4, 2, 16, 16, amplitude=2.0) for _ in range(3))
+
+    def sharp(offsets: torch.Tensor) -> torch.Tensor:  # attention as local as DehazeFormer's
+        return (-2.0 * offsets.norm(dim=-1, keepdim=True)).expand(-1, 2)
+
+    exact = exact_attention(q, k, v, scale=SCALE, bias=full_bias(sharp, WindowGeometry(16, 16), q.device))
+    errors = {
+        local: relative_error(nystrom(q, k, v, 16, 16, iters=6, bias_fn=sharp, local=local).output, exact)
+        for local in (None, 8, 16)
+    }
+    assert errors[8] < errors[None] / 4
+    assert errors[16] <= 1e-5  # the block is the whole window: exact

@@ -87,3 +87,18 @@ def test_real_checkpoint_dehazes_the_sots_pair(shared) -> None:
     # Plain Nyström breaks this model (sharply local attention); the guard must keep it close.
     assert psnr(AttentionSpec("nystrom", landmarks=16, iters=6)) >= 35.5
     assert collect_stats(loaded.module).fallback > 0
+
+
+def test_loading_new_weights_never_reuses_a_cached_bias() -> None:
+    model = DehazeFormer(TINY).eval()
+    x = torch.rand(1, 3, 32, 32)
+    with torch.inference_mode():
+        before = model(x)
+    state = {k: v + 0.05 if k.endswith("meta.2.bias") else v for k, v in model.state_dict().items()}
+    fresh = DehazeFormer(TINY).eval()
+    fresh.load_state_dict(state)
+    model.load_state_dict(state)
+    with torch.inference_mode():
+        after, expected = model(x), fresh(x)
+    assert not torch.allclose(before, after)
+    assert torch.equal(after, expected)

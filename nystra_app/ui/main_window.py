@@ -416,8 +416,14 @@ class MainWindow(QMainWindow):
     def _attention(self, entry: ModelEntry, mode: str):
         if mode == "exact":
             return EXACT, None
-        return fast_attention(entry, landmarks=self.landmarks_spin.value(), iters=self.iters_spin.value(),
-                              window=self.window_spin.value())
+        return fast_attention(entry, **self.nystrom_overrides())
+
+    def nystrom_overrides(self) -> dict[str, int]:
+        """The advanced panel's values (0: the model's default), only while the panel is switched on."""
+        if not self.advanced.isChecked():
+            return {}
+        return {"landmarks": self.landmarks_spin.value(), "iters": self.iters_spin.value(),
+                "window": self.window_spin.value()}
 
     def _offer_install(self, task: Task) -> None:
         known = self.provider.known(task)

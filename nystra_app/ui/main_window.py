@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
         self.job = None
         self.cancel_button.setEnabled(False)
         self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self.progress.setValue(1 if text == "Done" else 0)
         self.run_label.setText(text)
 
     def _on_done(self, outcome: Outcome) -> None:

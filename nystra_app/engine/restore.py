@@ -20,6 +20,7 @@ from torch import Tensor
 from ..attention import AttentionSpec
 from ..models import (
     LoadedModel,
+    ModelEntry,
     collect_stats,
     configure_attention,
     set_attention_timing,
@@ -56,6 +57,14 @@ class RestoreResult:
     @property
     def fallback_fraction(self) -> float:
         return self.fallback / self.attention_pairs if self.attention_pairs else 0.0
+
+
+def fast_attention(entry: ModelEntry, *, landmarks: int | None = None, iters: int | None = None,
+                   window: int | None = None) -> tuple[AttentionSpec, int | None]:
+    """The 'Fast' (PnP-Nystra) spec and window for a model: what is given, else the registry's tuned default."""
+    fast = entry.fast
+    spec = AttentionSpec("nystrom", landmarks=landmarks or fast.landmarks, iters=iters or fast.iters, guard=fast.guard)
+    return spec, window or fast.window
 
 
 def estimate_bytes_per_pixel(window: int, scale: int = 1) -> float:

@@ -1,0 +1,53 @@
+"""`nystra-app`: the desktop app's entry point (also --version, --self-test and --screenshot DIR)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="nystra-app", description="Nystra photo restoration (desktop app)")
+    parser.add_argument("image", nargs="?", type=Path, help="a picture to open")
+    parser.add_argument("--version", action="store_true", help="print the app, torch and Qt versions and the device")
+    parser.add_argument("--self-test", action="store_true", help="check the installation without a window")
+    parser.add_argument("--screenshot", type=Path, metavar="DIR", help="render the main views to PNG files and quit")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.self_test:
+        from ..selftest import run_self_test
+
+        return run_self_test()
+    if args.version:
+        from .about import version_text
+
+        print(version_text())
+        return 0
+    if args.screenshot is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Nystra")
+    if args.screenshot is not None:
+        from .screenshots import render_screenshots
+
+        for path in render_screenshots(args.screenshot):
+            print(path)
+        return 0
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if args.image is not None:
+        window.open_path(args.image)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

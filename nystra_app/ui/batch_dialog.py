@@ -1,0 +1,198 @@
+"""The batch dialog: a folder of pictures through one task, exact or fast, with per-file progress.
+
+The loop (walking, naming, skipping, recording failures) is `engine.batch.run_batch`; this dialog
+gathers its options, runs it on the main window's device queue and lists what happened.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..attention import EXACT
+from ..engine import TileProgress
+from ..engine.batch import DEFAULT_TEMPLATE, BatchOptions, BatchReport, FileEvent, run_batch
+from ..engine.restore import fast_attention
+from .provider import TASKS
+from .worker import Job
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+FORMATS = (("Same as input", None), ("PNG", "png"), ("JPEG", "jpg"), ("TIFF", "tif"), ("WebP", "webp"), ("BMP", "bmp"))
+
+
+class BatchDialog(QDialog):
+    finished_batch = Signal(object)  # the BatchReport
+
+    def __init__(self, main: MainWindow) -> None:
+        super().__init__(main)
+        self.main = main
+        self.job: Job | None = None
+        self.report: BatchReport | None = None
+        self.setWindowTitle("Batch restore")
+        self.resize(640, 520)
+        settings = main.settings
+
+        self.input_edit = QLineEdit(settings.batch_input)
+        self.output_edit = QLineEdit(settings.batch_output)
+        self.recursive = QCheckBox("Include sub-folders (mirrored in the output folder)")
+        self.template_edit = QLineEdit(DEFAULT_TEMPLATE)
+        self.template_edit.setToolTip("Fields: {stem} (input name), {model}, {mode} (exact or fast)")
+        self.format_combo = QComboBox()
+        for label, ext in FORMATS:
+            self.format_combo.addItem(label, ext)
+        self.skip_existing = QCheckBox("Skip pictures whose output already exists")
+        self.skip_existing.setChecked(True)
+        self.task_combo = QComboBox()
+        for task in TASKS:
+            entry = main.provider.available(task)
+            if entry is not None:
+                self.task_combo.addItem(f"{task.label} ({entry.id})", task.key)
+        self.mode_combo = QComboBox()
+        self.mode_combo.addItems(["Exact", "Fast (PnP-Nystra)"])
+        self.mode_combo.setCurrentIndex(1 if main.fast else 0)
+
+        form = QFormLayout()
+        form.addRow("Input folder", self._with_browse(self.input_edit))
+        form.addRow("", self.recursive)
+        form.addRow("Output folder", self._with_browse(self.output_edit))
+        form.addRow("Name template", self.template_edit)
+        form.addRow("Format", self.format_combo)
+        form.addRow("", self.skip_existing)
+        form.addRow("Task", self.task_combo)
+        form.addRow("Attention", self.mode_combo)
+        form.addRow("Device", QLabel(main.device_combo.currentText()))
+
+        self.file_label = QLabel("Not started")
+        self.file_progress = QProgressBar()
+        self.file_progress.setFormat("this picture: %v / %m tiles")
+        self.overall = QProgressBar()
+        self.overall.setFormat("%v / %m pictures")
+        self.log = QListWidget()
+
+        buttons = QDialogButtonBox()
+        self.start_button = buttons.addButton("Start", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.cancel_button = buttons.addButton("Cancel batch", QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_button.setEnabled(False)
+        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        close.clicked.connect(self.reject)
+        self.start_button.setEnabled(self.task_combo.count() > 0)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.file_label)
+        layout.addWidget(self.file_progress)
+        layout.addWidget(self.overall)
+        layout.addWidget(self.log, 1)
+        layout.addWidget(buttons)
+
+    def _with_browse(self, edit: QLineEdit) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(edit, 1)
+        browse = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Browse…")
+        browse.clicked.connect(lambda: self._browse(edit))
+        row.addWidget(browse)
+        return box
+
+    def _browse(self, edit: QLineEdit) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder", edit.text())
+        if folder:
+            edit.setText(folder)
+
+    def options(self) -> BatchOptions:
+        return BatchOptions(Path(self.input_edit.text()), Path(self.output_edit.text()),
+                            recursive=self.recursive.isChecked(), template=self.template_edit.text(),
+                            format=self.format_combo.currentData(), skip_existing=self.skip_existing.isChecked())
+
+    def start(self) -> None:
+        task = next(t for t in TASKS if t.key == self.task_combo.currentData())
+        entry = self.main.provider.available(task)
+        fast = self.mode_combo.currentIndex() == 1
+        spec, window = fast_attention(entry, **self.main.nystrom_overrides()) if fast else (EXACT, None)
+        options, provider, device = self.options(), self.main.provider, self.main.device
+        self.main.settings.batch_input, self.main.settings.batch_output = self.input_edit.text(), self.output_edit.text()
+
+        def work(cancel):
+            model = provider.load(entry)
+            return run_batch(options, model, spec, window=window, device=device,
+                             mode="fast" if fast else "exact", cancel=cancel)
+
+        self.log.clear()
+        self.report = None
+        self.job = Job(work, "batch")
+        self.job.progress.connect(self._on_progress)
+        self.job.succeeded.connect(self._on_done)
+        self.job.failed.connect(self._on_failed)
+        self.job.cancelled.connect(lambda: self._on_done(BatchReport(cancelled=True)))
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.file_label.setText("Waiting for the device…")
+        self.main.queues.for_device(device).submit(self.job)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _on_progress(self, event: object) -> None:
+        if isinstance(event, TileProgress):
+            self.file_progress.setRange(0, event.total)
+            self.file_progress.setValue(event.index)
+            return
+        if not isinstance(event, FileEvent):
+            return
+        self.overall.setRange(0, event.total)
+        if event.status == "started":
+            self.file_label.setText(f"{event.index}/{event.total}: {event.source.name}")
+            self.file_progress.setValue(0)
+            return
+        self.overall.setValue(event.index)
+        if event.status == "failed":
+            self.log.addItem(f"FAILED  {event.message}")
+        else:
+            self.log.addItem(f"{event.status:<8}{event.source.name} → {event.output.name}")
+
+    def _on_done(self, report: BatchReport) -> None:
+        self.job = None
+        self.report = report
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        summary = (f"{len(report.written)} written, {len(report.skipped)} skipped, "
+                   f"{len(report.failures)} failed" + (" — cancelled" if report.cancelled else ""))
+        self.file_label.setText(summary)
+        if report.failures:
+            self.log.addItem("Failures:")
+            self.log.addItems([f"  {message}" for _, message in report.failures])
+        self.finished_batch.emit(report)
+
+    def _on_failed(self, message: str) -> None:
+        self.log.addItem(f"Batch stopped: {message}")
+        self._on_done(BatchReport(failures=[(Path(self.input_edit.text()), message)]))
+
+    def reject(self) -> None:
+        self.cancel()
+        super().reject()

@@ -1,0 +1,559 @@
+"""The main window: open a picture, pick a task, run it exact or fast, compare, time, save.
+
+Models come from an injectable `ModelProvider`; runs go through the per-device `JobQueues`, so the
+batch dialog and A/B runs share one queue per device with ordinary runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QSplitter,
+    QStyle,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..attention import EXACT
+from ..engine import (
+    Picture,
+    RestoreResult,
+    TileProgress,
+    available_devices,
+    read_image,
+    restore_picture,
+    write_image,
+)
+from ..engine.compare import error_map, to_display
+from ..engine.imageio import WRITABLE
+from ..engine.restore import fast_attention
+from ..errors import NystraError
+from ..models import ModelEntry
+from .about import show_about
+from .images import from_qimage
+from .provider import TASKS, ModelProvider, Task
+from .settings import AppSettings, load_settings, save_settings
+from .timing import TimingPanel
+from .viewer import CompareViewer
+from .worker import Job, JobQueues
+
+SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg);;TIFF (*.tif);;WebP (*.webp);;BMP (*.bmp)"
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """Yielded by a job before each of its runs (A/B has two)."""
+
+    mode: str
+    window: int
+
+
+@dataclass
+class Outcome:
+    entry: ModelEntry
+    picture: Picture
+    results: dict[str, RestoreResult] = field(default_factory=dict)
+
+
+class MainWindow(QMainWindow):
+    result_ready = Signal()  # after a run's pictures are shown
+    run_failed = Signal(str)
+    run_cancelled = Signal()
+
+    def __init__(self, provider: ModelProvider | None = None, settings: AppSettings | None = None,
+                 *, quiet: bool = False) -> None:
+        """`quiet`: report errors in the status bar instead of modal boxes (tests, screenshots)."""
+        super().__init__()
+        self.settings = settings or load_settings()
+        self.provider = provider or ModelProvider(self.settings.manager)
+        self.queues = JobQueues(self)
+        self.quiet = quiet
+        self.picture: Picture | None = None
+        self.outcome: Outcome | None = None
+        self.reference: Picture | None = None
+        self.job: Job | None = None
+        self._mode = "exact"
+
+        self.setWindowTitle("Nystra")
+        self.setAcceptDrops(True)
+        self.viewer = CompareViewer()
+        self.timing = TimingPanel()
+        self._build_actions()
+        self._build_controls()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.viewer)
+        splitter.addWidget(self.timing)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.addWidget(self.controls)
+        row.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Open a picture (Ctrl+O), drop one here, or paste one (Ctrl+V)")
+        self._restore_settings()
+        self.refresh_tasks()
+
+    # --- building --------------------------------------------------------------------------------
+
+    def _icon(self, name: str):
+        return self.style().standardIcon(getattr(QStyle.StandardPixmap, name))
+
+    def _build_actions(self) -> None:
+        def action(text: str, icon: str, slot, shortcut=None) -> QAction:
+            act = QAction(self._icon(icon), text, self)
+            act.triggered.connect(slot)
+            if shortcut is not None:
+                act.setShortcut(shortcut)
+            return act
+
+        self.open_action = action("Open…", "SP_DialogOpenButton", self.choose_file, QKeySequence.StandardKey.Open)
+        self.paste_action = action("Paste", "SP_FileDialogContentsView", self.paste, QKeySequence.StandardKey.Paste)
+        self.save_action = action("Save result…", "SP_DialogSaveButton", self.choose_save, QKeySequence.StandardKey.Save)
+        self.reference_action = action("Load ground truth…", "SP_FileDialogDetailedView", self.choose_reference)
+        self.batch_action = action("Batch…", "SP_DirOpenIcon", self.open_batch)
+        self.models_action = action("Model manager…", "SP_DriveNetIcon", self.open_models)
+        self.about_action = action("About Nystra", "SP_MessageBoxInformation", lambda: show_about(self))
+        self.save_action.setEnabled(False)
+
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([self.open_action, self.paste_action])
+        self.recent_menu = file_menu.addMenu("Open recent")
+        file_menu.addActions([self.reference_action, self.save_action])
+        file_menu.addSeparator()
+        file_menu.addAction(action("Quit", "SP_DialogCloseButton", self.close, QKeySequence.StandardKey.Quit))
+        tools = self.menuBar().addMenu("&Tools")
+        tools.addActions([self.batch_action, self.models_action])
+        self.menuBar().addMenu("&Help").addAction(self.about_action)
+
+        bar = QToolBar("Main")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setMovable(False)
+        bar.addActions([self.open_action, self.paste_action, self.save_action, self.reference_action])
+        bar.addSeparator()
+        bar.addActions([self.batch_action, self.models_action, self.about_action])
+        self.addToolBar(bar)
+
+    def _build_controls(self) -> None:
+        self.controls = QWidget()
+        self.controls.setFixedWidth(270)
+        column = QVBoxLayout(self.controls)
+        column.setContentsMargins(0, 0, 0, 0)
+
+        tasks = QGroupBox("Restore")
+        task_layout = QVBoxLayout(tasks)
+        self.task_buttons: dict[str, QPushButton] = {}
+        for task in TASKS:
+            button = QPushButton(task.label)
+            button.clicked.connect(lambda _=False, t=task: self.run_task(t))
+            task_layout.addWidget(button)
+            self.task_buttons[task.key] = button
+        self.ab_button = QPushButton(self._icon("SP_BrowserReload"), "A/B: exact vs fast")
+        self.ab_button.setToolTip("Run the last task both exact and fast; compare results, difference and times")
+        self.ab_button.clicked.connect(self.run_ab)
+        task_layout.addWidget(self.ab_button)
+        column.addWidget(tasks)
+
+        attention = QGroupBox("Attention")
+        att_layout = QVBoxLayout(attention)
+        toggle = QHBoxLayout()
+        self.exact_radio, self.fast_radio = QRadioButton("Exact"), QRadioButton("Fast (PnP-Nystra)")
+        self.mode_group = QButtonGroup(self)
+        for radio in (self.exact_radio, self.fast_radio):
+            self.mode_group.addButton(radio)
+            toggle.addWidget(radio)
+        self.exact_radio.setChecked(True)
+        att_layout.addLayout(toggle)
+        self.fast_note = QLabel("Fast is not faster for this model")
+        self.fast_note.setStyleSheet("color: #b35c00;")
+        self.fast_note.setWordWrap(True)
+        self.fast_note.hide()
+        att_layout.addWidget(self.fast_note)
+        self.advanced = QGroupBox("Advanced Nyström settings")
+        self.advanced.setCheckable(True)
+        self.advanced.setChecked(False)
+        form = QFormLayout(self.advanced)
+        self.landmarks_spin, self.iters_spin, self.window_spin = (self._default_spin(hi) for hi in (256, 20, 64))
+        form.addRow("Landmarks", self.landmarks_spin)
+        form.addRow("Iterations", self.iters_spin)
+        form.addRow("Window", self.window_spin)
+        att_layout.addWidget(self.advanced)
+        column.addWidget(attention)
+
+        device_box = QGroupBox("Device")
+        device_layout = QVBoxLayout(device_box)
+        self.device_combo = QComboBox()
+        for device in available_devices():
+            self.device_combo.addItem(device.label, device.id)
+        device_layout.addWidget(self.device_combo)
+        column.addWidget(device_box)
+
+        run_box = QGroupBox("Progress")
+        run_layout = QVBoxLayout(run_box)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m tiles")
+        self.progress.setValue(0)
+        self.cancel_button = QPushButton(self._icon("SP_BrowserStop"), "Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.run_label = QLabel("Idle")
+        self.run_label.setWordWrap(True)
+        run_layout.addWidget(self.run_label)
+        run_layout.addWidget(self.progress)
+        run_layout.addWidget(self.cancel_button)
+        column.addWidget(run_box)
+        column.addStretch(1)
+
+    def _default_spin(self, maximum: int) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(0, maximum)
+        spin.setSpecialValueText("model default")
+        return spin
+
+    # --- settings --------------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        if s.geometry:
+            self.restoreGeometry(QByteArray.fromHex(s.geometry.encode()))
+        else:
+            self.resize(1280, 820)
+        (self.fast_radio if s.fast else self.exact_radio).setChecked(True)
+        self.landmarks_spin.setValue(s.landmarks)
+        self.iters_spin.setValue(s.iters)
+        self.window_spin.setValue(s.window)
+        index = self.device_combo.findData(s.device)
+        self.device_combo.setCurrentIndex(max(index, 0))
+        self.advanced.setChecked(bool(s.landmarks or s.iters or s.window))
+        self._fill_recent()
+
+    def store_settings(self) -> None:
+        s = self.settings
+        s.geometry = bytes(self.saveGeometry().toHex()).decode()
+        s.fast = self.fast_radio.isChecked()
+        s.landmarks, s.iters, s.window = self.landmarks_spin.value(), self.iters_spin.value(), self.window_spin.value()
+        s.device = self.device
+        save_settings(s)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent:
+            self.recent_menu.addAction(path, lambda p=path: self.open_path(Path(p)))
+        self.recent_menu.setEnabled(bool(self.settings.recent))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.store_settings()
+        self.queues.wait_all()
+        super().closeEvent(event)
+
+    # --- state -----------------------------------------------------------------------------------
+
+    @property
+    def device(self) -> str:
+        return str(self.device_combo.currentData())
+
+    @property
+    def fast(self) -> bool:
+        return self.fast_radio.isChecked()
+
+    def set_fast(self, on: bool) -> None:
+        (self.fast_radio if on else self.exact_radio).setChecked(True)
+
+    def refresh_tasks(self) -> None:
+        """Enable the tasks that have a model: installed, or in the registry (then a click offers to install)."""
+        for task in TASKS:
+            button = self.task_buttons[task.key]
+            entry = self.provider.available(task)
+            known = self.provider.known(task)
+            button.setEnabled(bool(known))
+            if entry is not None:
+                button.setToolTip(f"{entry.id}: {entry.description or entry.arch}")
+                button.setIcon(self._icon("SP_MediaPlay"))
+            elif known:
+                button.setToolTip(f"{known[0].id} is not installed: click to install it")
+                button.setIcon(self._icon("SP_ArrowDown"))
+            else:
+                button.setToolTip("No model for this task in the registry yet")
+                button.setIcon(self._icon("SP_MessageBoxWarning"))
+        self._show_fast_note(self._last_task())
+
+    def _last_task(self) -> Task:
+        key = self.outcome.entry.task if self.outcome else "dehaze"
+        return next((t for t in TASKS if t.task == key), TASKS[0])
+
+    def _show_fast_note(self, task: Task) -> None:
+        entry = self.provider.available(task)
+        slow = entry is not None and not entry.fast.faster
+        self.fast_note.setVisible(slow)
+        if slow:
+            note = f": {entry.fast.note}" if entry.fast.note else ""
+            self.fast_note.setText(f"Fast is not faster for this model{note}")
+
+    def report(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+        if not self.quiet:
+            QMessageBox.warning(self, "Nystra", message)
+
+    # --- opening ---------------------------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a picture", self.settings.open_dir,
+                                              "Pictures (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.webp *.gif)")
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path) -> bool:
+        try:
+            picture = read_image(path)
+        except NystraError as exc:
+            self.report(str(exc))
+            return False
+        self.settings.open_dir = str(path.parent)
+        self.settings.add_recent(path)
+        self._fill_recent()
+        self.set_picture(picture, path.name)
+        return True
+
+    def paste(self) -> None:
+        data = QApplication.clipboard().mimeData()
+        if data.hasUrls() and data.urls()[0].isLocalFile():
+            self.open_path(Path(data.urls()[0].toLocalFile()))
+        elif data.hasImage():
+            self.set_picture(from_qimage(QApplication.clipboard().image()), "pasted picture")
+        else:
+            self.statusBar().showMessage("The clipboard holds no picture")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and self.open_path(Path(url.toLocalFile())):
+                break
+
+    def set_picture(self, picture: Picture, name: str) -> None:
+        self.picture, self.outcome, self.reference = picture, None, None
+        self.viewer.clear()
+        self.viewer.set_layer("Input", to_display(picture.rgb))
+        self.viewer.left_combo.setCurrentText("Input")
+        self.viewer.fit()
+        self.save_action.setEnabled(False)
+        width, height = picture.size
+        self.setWindowTitle(f"Nystra — {name}")
+        self.statusBar().showMessage(f"{name}: {width}×{height}, {picture.bit_depth}-bit, {picture.channels} channel(s)")
+
+    def choose_reference(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load the ground truth", self.settings.open_dir)
+        if path:
+            self.load_reference(Path(path))
+
+    def load_reference(self, path: Path) -> None:
+        try:
+            self.reference = read_image(path)
+        except NystraError as exc:
+            self.report(str(exc))
+            return
+        self.viewer.set_layer("Ground truth", to_display(self.reference.rgb), show_right=False)
+        self._update_errors()
+
+    # --- running ---------------------------------------------------------------------------------
+
+    def run_task(self, task: Task, modes: tuple[str, ...] | None = None) -> None:
+        if self.picture is None:
+            self.statusBar().showMessage("Open a picture first")
+            return
+        entry = self.provider.available(task)
+        if entry is None:
+            self._offer_install(task)
+            return
+        self._show_fast_note(task)
+        modes = modes or (("fast",) if self.fast else ("exact",))
+        settings = {mode: self._attention(entry, mode) for mode in modes}
+        picture, provider, device = self.picture, self.provider, self.device
+
+        def work(cancel) -> Generator[object, None, Outcome]:
+            model = provider.load(entry)
+            outcome = Outcome(entry, picture)
+            for mode, (spec, window) in settings.items():
+                yield RunStarted(mode, window or entry.trained_window)
+                outcome.results[mode] = yield from restore_picture(picture, model, spec, window=window,
+                                                                   device=device, cancel=cancel)
+            return outcome
+
+        job = Job(work, f"{task.label} on {device}")
+        job.progress.connect(self._on_progress)
+        job.succeeded.connect(self._on_done)
+        job.failed.connect(self._on_failed)
+        job.cancelled.connect(lambda j=job: self._on_cancelled(j))
+        job.started.connect(lambda j=job: self._on_started(j))
+        self.queues.for_device(device).submit(job)
+        self.run_label.setText(f"Queued: {job.label}")
+
+    def run_ab(self) -> None:
+        self.run_task(self._last_task(), ("exact", "fast"))
+
+    def _attention(self, entry: ModelEntry, mode: str):
+        if mode == "exact":
+            return EXACT, None
+        return fast_attention(entry, **self.nystrom_overrides())
+
+    def nystrom_overrides(self) -> dict[str, int]:
+        """The advanced panel's values (0: the model's default), only while the panel is switched on."""
+        if not self.advanced.isChecked():
+            return {}
+        return {"landmarks": self.landmarks_spin.value(), "iters": self.iters_spin.value(),
+                "window": self.window_spin.value()}
+
+    def _offer_install(self, task: Task) -> None:
+        known = self.provider.known(task)
+        if not known:
+            self.statusBar().showMessage(f"No model for {task.label} in the registry")
+            return
+        if self.quiet:
+            self.statusBar().showMessage(f"{known[0].id} is not installed")
+            return
+        answer = QMessageBox.question(self, "Model not installed",
+                                      f"{task.label} needs {known[0].id}, which is not installed.\n"
+                                      "Open the model manager to install it?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.open_models(select=known[0].id)
+
+    def cancel(self) -> None:
+        self.queues.for_device(self.device).cancel_all()
+        if self.job is not None:
+            self.job.cancel()
+        self.run_label.setText("Cancelling…")
+
+    def _on_started(self, job: Job) -> None:
+        self.job = job
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.run_label.setText(f"Running: {job.label}")
+
+    def _on_progress(self, event: object) -> None:
+        if isinstance(event, RunStarted):
+            self._mode = event.mode
+            self.timing.begin_run(event.mode)
+            self.progress.setRange(0, 0)
+            self.run_label.setText(f"Running {event.mode}, window {event.window}")
+        elif isinstance(event, TileProgress):
+            self.progress.setRange(0, event.total)
+            self.progress.setValue(event.index)
+            self.timing.add_tile(event)
+
+    def _finish(self, text: str) -> None:
+        self.job = None
+        self.cancel_button.setEnabled(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1 if text == "Done" else 0)
+        self.run_label.setText(text)
+
+    def _on_done(self, outcome: Outcome) -> None:
+        self._finish("Done")
+        self.outcome = outcome
+        for mode, result in outcome.results.items():
+            window = result.window or outcome.entry.trained_window
+            self.timing.end_run(mode, result, window)
+            self.viewer.set_layer(f"Result ({mode})", to_display(result.picture.rgb))
+        self.viewer.left_combo.setCurrentText("Input" if len(outcome.results) == 1 else "Result (exact)")
+        self._update_errors()
+        self.save_action.setEnabled(True)
+        times = ", ".join(f"{m} {r.seconds * 1000:.0f} ms" for m, r in outcome.results.items())
+        self.statusBar().showMessage(f"{outcome.entry.id}: {times}")
+        self.result_ready.emit()
+
+    def _on_failed(self, message: str) -> None:
+        self._finish("Failed")
+        self.report(message)
+        self.run_failed.emit(message)
+
+    def _on_cancelled(self, job: Job) -> None:
+        if job is self.job or self.job is None:
+            self._finish("Cancelled")
+            self.statusBar().showMessage("Cancelled: nothing was changed")
+        self.run_cancelled.emit()
+
+    def _update_errors(self) -> None:
+        """|exact − fast| once both exist; |result − ground truth| when the sizes agree."""
+        self.viewer.drop_errors()
+        results = self.outcome.results if self.outcome else {}
+        if "exact" in results and "fast" in results:
+            self.viewer.set_error("|exact − fast|", error_map(results["exact"].picture, results["fast"].picture))
+        if self.reference is not None:
+            for mode, result in results.items():
+                if result.picture.rgb.shape == self.reference.rgb.shape:
+                    self.viewer.set_error(f"|{mode} − ground truth|", error_map(result.picture, self.reference))
+                else:
+                    self.statusBar().showMessage("The ground truth differs in size from the result; no error map")
+
+    # --- saving ----------------------------------------------------------------------------------
+
+    def result(self) -> RestoreResult | None:
+        """The shown result: fast when the toggle says fast and it exists, else whichever there is."""
+        if self.outcome is None or not self.outcome.results:
+            return None
+        results = self.outcome.results
+        return results.get("fast" if self.fast else "exact") or next(iter(results.values()))
+
+    def suggested_name(self) -> str:
+        result = self.result()
+        stem = self.picture.path.stem if self.picture and self.picture.path else "pasted"
+        mode = "exact" if result is None or result.spec.kind == "exact" else "fast"
+        return f"{stem}_{self.outcome.entry.id if self.outcome else 'result'}_{mode}.png"
+
+    def choose_save(self) -> None:
+        folder = self.settings.save_dir or self.settings.open_dir
+        path, _ = QFileDialog.getSaveFileName(self, "Save the result", str(Path(folder) / self.suggested_name()),
+                                              SAVE_FILTERS)
+        if path:
+            self.save_result(Path(path))
+
+    def save_result(self, path: Path) -> Path | None:
+        result = self.result()
+        if result is None:
+            return None
+        if path.suffix.lower() not in WRITABLE:
+            path = path.with_suffix(".png")
+        protect = [self.picture.path] if self.picture and self.picture.path else []
+        try:
+            written = write_image(path, result.picture, protect=protect)
+        except NystraError as exc:
+            self.report(str(exc))
+            return None
+        self.settings.save_dir = str(path.parent)
+        self.statusBar().showMessage(f"Saved {written}")
+        return written
+
+    # --- dialogs ---------------------------------------------------------------------------------
+
+    def open_batch(self) -> None:
+        from .batch_dialog import BatchDialog
+
+        BatchDialog(self).exec()
+
+    def open_models(self, select: str | None = None) -> None:
+        from .models_dialog import ModelsDialog
+
+        ModelsDialog(self.settings, self, select=select, quiet=self.quiet).exec()
+        self.refresh_tasks()

@@ -1,0 +1,199 @@
+"""The model manager dialog over `nystra_app.manager`: list, install (progress, cancel), import, remove, mirror."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..manager import Progress, import_checkpoint, install, list_models, remove
+from .settings import AppSettings, save_settings
+from .worker import Job
+
+COLUMNS = ("Model", "Task", "Installed", "Size", "Licence")
+
+
+def _size(nbytes: int | None) -> str:
+    return "?" if nbytes is None else f"{nbytes / 2**20:.1f} MB"
+
+
+class ModelsDialog(QDialog):
+    operation_done = Signal(str)  # "" on success, else the error message
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None, *, select: str | None = None,
+                 quiet: bool = False) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.quiet = quiet
+        self.job: Job | None = None
+        self.setWindowTitle("Model manager")
+        self.resize(820, 420)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+
+        icon = self.style().standardIcon
+        self.install_button = QPushButton(icon(QStyle.StandardPixmap.SP_ArrowDown), "Install")
+        self.import_button = QPushButton(icon(QStyle.StandardPixmap.SP_DialogOpenButton), "Import file…")
+        self.remove_button = QPushButton(icon(QStyle.StandardPixmap.SP_TrashIcon), "Remove")
+        self.cancel_button = QPushButton(icon(QStyle.StandardPixmap.SP_BrowserStop), "Cancel")
+        self.cancel_button.setEnabled(False)
+        self.install_button.clicked.connect(self.install_selected)
+        self.import_button.clicked.connect(self.choose_import)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.cancel_button.clicked.connect(self.cancel)
+
+        self.mirror_edit = QLineEdit(settings.mirror)
+        self.mirror_edit.setPlaceholderText("a folder or http(s) address holding the weight files")
+        apply_mirror = QPushButton("Set mirror")
+        apply_mirror.clicked.connect(self.apply_mirror)
+
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setValue(0)
+
+        buttons = QHBoxLayout()
+        for button in (self.install_button, self.import_button, self.remove_button, self.cancel_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        mirror_row = QHBoxLayout()
+        mirror_row.addWidget(QLabel("Mirror:"))
+        mirror_row.addWidget(self.mirror_edit, 1)
+        mirror_row.addWidget(apply_mirror)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addLayout(mirror_row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        self.refresh(select)
+
+    def refresh(self, select: str | None = None) -> None:
+        statuses = list_models(self.settings.manager())
+        self.table.setRowCount(len(statuses))
+        for row, status in enumerate(statuses):
+            entry = status.entry
+            size = status.record.size if status.record else entry.size
+            installed = "yes" + (" (imported)" if status.imported else "") if status.installed else "no"
+            for column, text in enumerate((entry.id, entry.task, installed, _size(size), entry.licence)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(entry.description or text)
+                self.table.setItem(row, column, item)
+            if entry.id == select:
+                self.table.selectRow(row)
+        if self.table.currentRow() < 0 and statuses:
+            self.table.selectRow(0)
+
+    def selected(self) -> str | None:
+        row = self.table.currentRow()
+        return self.table.item(row, 0).text() if row >= 0 else None
+
+    def apply_mirror(self) -> None:
+        self.settings.mirror = self.mirror_edit.text().strip()
+        save_settings(self.settings)
+        self.status.setText(f"Mirror set to {self.settings.mirror}" if self.settings.mirror else "Mirror cleared")
+
+    # --- operations ------------------------------------------------------------------------------
+
+    def install_selected(self) -> None:
+        model_id = self.selected()
+        if model_id is not None:
+            self.apply_mirror()
+            settings = self.settings.manager()
+            self._run(lambda cancel, report: install(model_id, settings=settings, progress=report, cancel=cancel),
+                      f"Installing {model_id}")
+
+    def choose_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a checkpoint", "", "Checkpoints (*.pth *.pt *.safetensors *.ckpt)")
+        if not path:
+            return
+        name, ok = QInputDialog.getText(self, "Import a checkpoint", "Name for this model:", text=Path(path).stem)
+        if ok and name:
+            self.import_file(Path(path), name)
+
+    def import_file(self, path: Path, name: str) -> None:
+        settings = self.settings.manager()
+        self._run(lambda cancel, report: import_checkpoint(path, name, settings=settings, progress=report,
+                                                           cancel=cancel), f"Importing {path.name}")
+
+    def remove_selected(self) -> None:
+        model_id = self.selected()
+        if model_id is None:
+            return
+        if not self.quiet and QMessageBox.question(self, "Remove", f"Delete the weights of {model_id}?") \
+                != QMessageBox.StandardButton.Yes:
+            return
+        settings = self.settings.manager()
+        self._run(lambda cancel, report: remove(model_id, settings), f"Removing {model_id}")
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _run(self, operation, label: str) -> None:
+        """Run a manager call in a thread; its progress callback becomes the job's signal."""
+        if self.job is not None:
+            return
+        self.job = job = Job(lambda cancel: operation(cancel, job.progress.emit), label, self)
+        job.progress.connect(self._on_progress)
+        job.succeeded.connect(lambda _: self._end(f"{label}: done", ""))
+        job.failed.connect(lambda message: self._end(f"{label}: failed\n{message}", message))
+        job.cancelled.connect(lambda: self._end(f"{label}: cancelled", "cancelled"))
+        self.status.setText(label + "…")
+        self.progress.setRange(0, 0)
+        self.cancel_button.setEnabled(True)
+        job.start()
+
+    def _on_progress(self, event: Progress) -> None:
+        if event.total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * event.done / event.total))
+        eta = f", {event.eta:.0f} s left" if event.eta is not None else ""
+        self.status.setText(f"{event.phase}: {_size(event.done)} of {_size(event.total)} from {event.source}{eta}")
+
+    def _end(self, text: str, error: str) -> None:
+        if self.job is not None:
+            self.job.wait()
+            self.job.deleteLater()
+        self.job = None
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1 if not error else 0)
+        self.cancel_button.setEnabled(False)
+        self.status.setText(text)
+        self.refresh(self.selected())
+        self.operation_done.emit(error)
+
+    def reject(self) -> None:
+        self.cancel()
+        if self.job is not None:
+            self.job.wait()
+        super().reject()

@@ -1,0 +1,79 @@
+"""Which model serves each task button, and loading it: injectable so tests use tiny models."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..manager import ManagerSettings
+from ..models import LoadedModel, ModelEntry, load_model, registry
+from ..models.loading import candidate_paths
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    label: str
+    task: str  # the registry's task name
+    scale: int = 1
+
+
+TASKS = (
+    Task("dehaze", "Dehaze", "dehaze"),
+    Task("denoise", "Denoise", "denoise"),
+    Task("deblur", "Deblur", "deblur"),
+    Task("sr2", "Super-resolve ×2", "super-resolve", 2),
+    Task("sr4", "Super-resolve ×4", "super-resolve", 4),
+)
+
+
+def _matches(entry: ModelEntry, task: Task) -> bool:
+    return entry.task == task.task and (task.task != "super-resolve" or entry.scale == task.scale)
+
+
+class ModelProvider:
+    """The registry and weight cache: a task's model is the first of its entries whose weights are found.
+
+    Loaded models are kept, so a second run does not reload; loading is locked because the worker
+    threads of two devices may ask at once.
+    """
+
+    def __init__(self, settings: Callable[[], ManagerSettings] = ManagerSettings) -> None:
+        self._settings = settings
+        self._loaded: dict[str, LoadedModel] = {}
+        self._lock = threading.Lock()
+
+    def known(self, task: Task) -> list[ModelEntry]:
+        return [e for e in registry(self._settings()).values() if _matches(e, task)]
+
+    def available(self, task: Task) -> ModelEntry | None:
+        settings = self._settings()
+        for entry in self.known(task):
+            if any(p.is_file() for p in candidate_paths(entry, settings)):
+                return entry
+        return None
+
+    def load(self, entry: ModelEntry) -> LoadedModel:
+        with self._lock:
+            if entry.id not in self._loaded:
+                self._loaded[entry.id] = load_model(entry.id, settings=self._settings())
+            return self._loaded[entry.id]
+
+
+class FixedProvider(ModelProvider):
+    """Models already in memory (tests, screenshots): each serves the task its entry names."""
+
+    def __init__(self, models: list[LoadedModel]) -> None:
+        super().__init__()
+        self._models = {m.entry.id: m for m in models}
+
+    def known(self, task: Task) -> list[ModelEntry]:
+        return [m.entry for m in self._models.values() if _matches(m.entry, task)]
+
+    def available(self, task: Task) -> ModelEntry | None:
+        found = self.known(task)
+        return found[0] if found else None
+
+    def load(self, entry: ModelEntry) -> LoadedModel:
+        return self._models[entry.id]

@@ -1,0 +1,68 @@
+"""What the app remembers between runs, as a small JSON file in the user's config folder.
+
+A plain dataclass rather than QSettings so tests read it without Qt and redirect it with one
+environment variable. A damaged file is ignored (defaults used) rather than stopping the app.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import platformdirs
+
+from ..manager import ManagerSettings
+
+CONFIG_DIR_ENV = "NYSTRA_CONFIG_DIR"
+MAX_RECENT = 8
+
+
+@dataclass
+class AppSettings:
+    geometry: str = ""  # hex of QWidget.saveGeometry()
+    open_dir: str = ""
+    save_dir: str = ""
+    batch_input: str = ""
+    batch_output: str = ""
+    recent: list[str] = field(default_factory=list)
+    device: str = "cpu"
+    fast: bool = False
+    landmarks: int = 0  # 0: the model's Fast default
+    iters: int = 0
+    window: int = 0
+    mirror: str = ""
+
+    def add_recent(self, path: Path | str) -> None:
+        text = str(path)
+        self.recent = [text] + [p for p in self.recent if p != text][: MAX_RECENT - 1]
+
+    def manager(self) -> ManagerSettings:
+        return ManagerSettings(mirror=self.mirror or None)
+
+
+def config_file() -> Path:
+    folder = os.environ.get(CONFIG_DIR_ENV) or platformdirs.user_config_dir("nystra", appauthor=False)
+    return Path(folder).expanduser() / "app.json"
+
+
+def load_settings() -> AppSettings:
+    try:
+        raw = json.loads(config_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return AppSettings()
+    known = {f.name for f in fields(AppSettings)}
+    try:
+        return AppSettings(**{k: v for k, v in raw.items() if k in known})
+    except TypeError:
+        return AppSettings()
+
+
+def save_settings(settings: AppSettings) -> None:
+    """Written beside the target and renamed over it, so a crash never leaves half a file."""
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".json.part")
+    temp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    os.replace(temp, path)

@@ -11,8 +11,6 @@ also works on a machine without a display.
 
 from __future__ import annotations
 
-import importlib.metadata
-import platform
 import sys
 import tempfile
 from collections.abc import Callable
@@ -22,12 +20,19 @@ from typing import TextIO
 import numpy as np
 import torch
 
-from . import __version__
 from .attention import EXACT, AttentionSpec
-from .engine import Picture, available_devices, psnr, read_image, restore_picture, run_to_end, write_image
+from .engine import (
+    Picture,
+    psnr,
+    read_image,
+    restore_picture,
+    run_to_end,
+    write_image,
+)
 from .errors import NystraError
 from .models import LoadedModel, ModelEntry
 from .models.dehazeformer import DehazeFormer, DehazeFormerConfig
+from .versions import version_report
 
 FAST = AttentionSpec("nystrom", landmarks=16, iters=6)
 # A random tiny model's fast output differs from its exact one by well under 1% of the range;
@@ -36,7 +41,6 @@ MIN_FAST_PSNR = 30.0
 # An 8-bit PNG round trip changes a sample by at most half a step; allow a whole one.
 ROUND_TRIP_TOLERANCE = 1.0 / 255.0
 SIZE = (64, 96)  # (height, width): several windows at every stage of the tiny model, under a second on a CPU
-_PYSIDE_DISTRIBUTIONS = ("PySide6-Essentials", "PySide6")
 
 
 class SelfTestFailure(NystraError):
@@ -69,34 +73,6 @@ def run_self_test(out_dir: Path | None = None, stream: TextIO | None = None) -> 
         return 1
     say("self-test passed")
     return 0
-
-
-def version_report() -> str:
-    """App and library versions and the compute devices found, one item a line (for bug reports).
-
-    PySide6 is looked up in the installed package metadata, never imported: the core must not
-    load Qt, and this must work on a machine where Qt cannot start.
-    """
-    import cv2  # the engine has imported it already; here only for its version
-
-    pyside = _distribution_version(_PYSIDE_DISTRIBUTIONS) or "not installed"
-    lines = [
-        f"Nystra {__version__}",
-        f"Python {platform.python_version()} ({platform.system()} {platform.machine()})",
-        f"torch {torch.__version__} (CUDA build: {torch.version.cuda or 'none'})",
-        f"numpy {np.__version__}, OpenCV {cv2.__version__}, PySide6 {pyside}",
-        "devices: " + "; ".join(f"{d.id} = {d.label}" for d in available_devices()),
-    ]
-    return "\n".join(lines)
-
-
-def _distribution_version(names: tuple[str, ...]) -> str | None:
-    for name in names:
-        try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return None
 
 
 def tiny_model() -> LoadedModel:

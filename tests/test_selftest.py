@@ -63,14 +63,14 @@ def test_fast_too_far_from_exact_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_version_report_names_versions_and_devices_without_loading_qt() -> None:
     code = (
         "import sys\n"
-        "from nystra_app.selftest import version_report\n"
+        "from nystra_app.versions import version_report\n"
         "print(version_report())\n"
         "print('qt loaded' if any(n.split('.')[0] in ('PySide6', 'shiboken6') for n in sys.modules) else 'no qt')\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert f"Nystra {nystra_app.__version__}" in result.stdout
     assert f"torch {torch.__version__}" in result.stdout
-    assert "devices: cpu = CPU" in result.stdout
+    assert "devices cpu = CPU" in result.stdout
     assert result.stdout.strip().endswith("no qt")
 
 

@@ -15,9 +15,19 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from ..attention import AttentionSpec, WindowGeometry, exact_attention, nystrom_attention
+from ..attention import (
+    AttentionSpec,
+    WindowGeometry,
+    exact_attention,
+    nystrom_attention,
+)
 from ..attention.synthetic import smooth_tokens
-from ..models import LoadedModel, collect_stats, configure_attention, set_attention_timing
+from ..models import (
+    LoadedModel,
+    collect_stats,
+    configure_attention,
+    set_attention_timing,
+)
 
 
 def _sync(device: torch.device) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import NystraError
 from ..models.checkpoint import CheckpointError
 from ..models.registry import ModelEntry, get_entry, registry, user_entries
+from .checks import check_file
 from .download import check_space, download
 from .files import exclusive_lock
 from .mirror import Source, copy_file, sources_for
@@ -24,7 +25,6 @@ from .paths import MIRROR_ENV, ManagerSettings, installed_file
 from .progress import Cancelled, Progress, ProgressCallback
 from .record import InstallRecord, drop_record, lock_path, now, put_record, read_records
 from .user_registry import drop_user_entry
-from .checks import check_file
 
 
 class InstallError(NystraError):

@@ -3,7 +3,13 @@
 from .checkpoint import CheckpointError, load_strict, read_state_dict, unwrap
 from .loading import LoadedModel, load_model
 from .registry import FastDefault, ModelEntry, UnknownModel, get_entry, registry
-from .switch import attention_modules, collect_stats, configure_attention, set_attention_timing, trained_window
+from .switch import (
+    attention_modules,
+    collect_stats,
+    configure_attention,
+    set_attention_timing,
+    trained_window,
+)
 
 __all__ = [
     "CheckpointError",

@@ -6,7 +6,8 @@ from typing import Any, Callable
 
 from torch import nn
 
-from .dehazeformer import VARIANTS as DEHAZEFORMER_VARIANTS, DehazeFormer, DehazeFormerConfig
+from .dehazeformer import VARIANTS as DEHAZEFORMER_VARIANTS
+from .dehazeformer import DehazeFormer, DehazeFormerConfig
 from .swinir import SwinIR, SwinIRConfig
 from .uformer import Uformer, UformerConfig
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..attention import AttentionSpec, AttentionStats, SwitchableAttention, WindowGeometry
+from ..attention import (
+    AttentionSpec,
+    AttentionStats,
+    SwitchableAttention,
+    WindowGeometry,
+)
 
 
 def windowed_layers(model: nn.Module) -> list[nn.Module]:

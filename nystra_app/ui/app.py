@@ -24,9 +24,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test()
     if args.version:
-        from .about import version_text
+        from ..versions import version_report
 
-        print(version_text())
+        print(version_report())
         return 0
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -30,7 +30,13 @@ from PySide6.QtWidgets import (
 
 from ..attention import EXACT
 from ..engine import TileProgress
-from ..engine.batch import DEFAULT_TEMPLATE, BatchOptions, BatchReport, FileEvent, run_batch
+from ..engine.batch import (
+    DEFAULT_TEMPLATE,
+    BatchOptions,
+    BatchReport,
+    FileEvent,
+    run_batch,
+)
 from ..engine.restore import fast_attention
 from .provider import TASKS
 from .worker import Job

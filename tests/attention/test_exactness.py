@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nystra_app.attention import WindowGeometry, exact_attention, iterative_pinv, nystrom_attention
+from nystra_app.attention import (
+    WindowGeometry,
+    exact_attention,
+    iterative_pinv,
+    nystrom_attention,
+)
 
 from .inputs import relative_error, smooth_tokens, well_conditioned
 

@@ -10,7 +10,13 @@ import pytest
 
 from nystra_app.attention import EXACT
 from nystra_app.engine import run_to_end, write_image
-from nystra_app.engine.batch import BatchOptions, FileEvent, check_template, output_path, run_batch
+from nystra_app.engine.batch import (
+    BatchOptions,
+    FileEvent,
+    check_template,
+    output_path,
+    run_batch,
+)
 from nystra_app.engine.compare import error_map, heat_map, to_display
 from nystra_app.errors import NystraError
 

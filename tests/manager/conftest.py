@@ -13,7 +13,14 @@ import torch
 
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 
-from .helpers import REAL_T, SHARED_WEIGHTS, TINY_CONFIG, Checkpoint, FileServer, Handler
+from .helpers import (
+    REAL_T,
+    SHARED_WEIGHTS,
+    TINY_CONFIG,
+    Checkpoint,
+    FileServer,
+    Handler,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from nystra_app.errors import NystraError
-from nystra_app.manager import ManagerSettings, import_checkpoint, install, list_models, remove, verify
+from nystra_app.manager import (
+    ManagerSettings,
+    import_checkpoint,
+    install,
+    list_models,
+    remove,
+    verify,
+)
 from nystra_app.manager.record import read_records
 from nystra_app.models import CheckpointError, get_entry, load_model
 from nystra_app.models.loading import find_weights

@@ -6,7 +6,13 @@ import pytest
 import torch
 
 from nystra_app.attention import AttentionSpec
-from nystra_app.models import CheckpointError, collect_stats, configure_attention, load_model, load_strict
+from nystra_app.models import (
+    CheckpointError,
+    collect_stats,
+    configure_attention,
+    load_model,
+    load_strict,
+)
 from nystra_app.models.dehazeformer import VARIANTS, DehazeFormer, DehazeFormerConfig
 
 from .layouts import official_shapes, official_state_dict

@@ -7,7 +7,12 @@ import torch
 
 from nystra_app.attention import AttentionSpec, WindowGeometry
 from nystra_app.attention.positional import full_bias
-from nystra_app.models import CheckpointError, configure_attention, load_model, load_strict
+from nystra_app.models import (
+    CheckpointError,
+    configure_attention,
+    load_model,
+    load_strict,
+)
 from nystra_app.models.swinir import SwinIR, SwinIRConfig, WindowAttention
 from nystra_app.models.table_attention import interpolate_table, relative_position_index
 from nystra_app.models.windows import shift_regions, split_windows

@@ -6,7 +6,12 @@ import pytest
 import torch
 
 from nystra_app.attention import AttentionSpec
-from nystra_app.models import CheckpointError, configure_attention, load_model, load_strict
+from nystra_app.models import (
+    CheckpointError,
+    configure_attention,
+    load_model,
+    load_strict,
+)
 from nystra_app.models.uformer import LeWinBlock, Uformer, UformerConfig
 
 from .layouts import layouts, official_state_dict

@@ -17,7 +17,13 @@ from nystra_app.ui.app import main as app_main
 from nystra_app.ui.batch_dialog import BatchDialog
 from nystra_app.ui.main_window import MainWindow
 from nystra_app.ui.models_dialog import ModelsDialog
-from tests.manager.helpers import TINY_CONFIG, Checkpoint, FileServer, Handler, tiny_entry
+from tests.manager.helpers import (
+    TINY_CONFIG,
+    Checkpoint,
+    FileServer,
+    Handler,
+    tiny_entry,
+)
 
 from .conftest import make_picture
 

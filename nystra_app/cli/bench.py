@@ -8,7 +8,7 @@ import torch
 
 from ..engine.benchmark import AttentionBenchConfig, bench_attention, bench_model
 from ..models import get_entry, load_model
-from .common import add_attention_options, add_json_option, emit, nystrom_spec
+from .common import add_attention_options, add_json_option, emit, fast_setting
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -57,9 +57,8 @@ def _attention(args: argparse.Namespace) -> int:
 
 def _model(args: argparse.Namespace) -> int:
     entry = get_entry(args.model)
-    fast = entry.fast
-    window = args.window if args.window is not None else (fast.window or entry.trained_window)
-    spec = nystrom_spec(args, landmarks=fast.landmarks, iters=fast.iters)
+    spec, window = fast_setting(args, entry)
+    window = window or entry.trained_window
     device = torch.device(args.device)
     loaded = load_model(args.model, args.weights, random_weights=args.random_weights, device=device)
     r = bench_model(loaded, args.size, window, spec, repeats=args.repeats, device=device)
@@ -68,7 +67,7 @@ def _model(args: argparse.Namespace) -> int:
         f"{r['model']} on a {r['size']}x{r['size']} input ({r['device']}, {r['weights']} weights; median of {r['repeats']})\n"
         f"  exact, trained window {r['trained_window']:3d}   {r['exact_trained_ms']:9.1f} ms  (attention {share['exact_trained']:.0%})\n"
         f"  exact, window {r['window']:3d}           {r['exact_ms']:9.1f} ms  (attention {share['exact']:.0%})\n"
-        f"  Nyström, window {r['window']:3d}, m={r['landmarks']}, {r['iters']} it. {r['nystrom_ms']:9.1f} ms  "
+        f"  {r['nystrom']:26s} {r['nystrom_ms']:9.1f} ms  "
         f"(attention {share['nystrom']:.0%}, guard fell back on {r['fallback_fraction']:.1%} of window-heads)\n"
         f"  speed-up vs exact at the same window (the paper's comparison): {r['speedup']:.2f}x\n"
         f"  speed-up vs the model as trained (the user's comparison):    {r['speedup_vs_trained']:.2f}x\n"

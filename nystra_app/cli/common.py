@@ -10,6 +10,7 @@ from typing import Any
 
 from ..attention import AttentionSpec
 from ..engine import resolve_device
+from ..engine.restore import fast_attention
 from ..models import LoadedModel, ModelEntry, load_model
 from ..models.loading import MIRROR_ENV
 
@@ -22,22 +23,14 @@ def add_attention_options(parser: argparse.ArgumentParser, *, kind: bool = True)
     group.add_argument("--landmarks", "-m", type=int, default=None, help="Nyström landmarks m (default: model's Fast setting)")
     group.add_argument("--iters", "-k", type=int, default=None, help="pseudoinverse iterations (default: model's Fast setting)")
     group.add_argument("--window", "-w", type=int, default=None, help="inference window size (default: trained)")
+    group.add_argument("--local", type=int, default=None, metavar="L",
+                       help="exact attention within L x L blocks, Nyström beyond (default: model's Fast setting)")
     group.add_argument("--no-guard", action="store_true",
                        help="turn off the fallback to exact attention where Nyström is unsafe (for research)")
 
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on stdout")
-
-
-def nystrom_spec(args: argparse.Namespace, landmarks: int = 16, iters: int = 6) -> AttentionSpec:
-    """The Nyström spec the options ask for; unset options take the given defaults."""
-    return AttentionSpec(
-        "nystrom",
-        landmarks=args.landmarks if args.landmarks is not None else landmarks,
-        iters=args.iters if args.iters is not None else iters,
-        guard=not args.no_guard,
-    )
 
 
 def emit(result: dict[str, Any], as_json: bool, table: str) -> None:
@@ -66,5 +59,5 @@ def load_chosen_model(args: argparse.Namespace) -> LoadedModel:
 
 def fast_setting(args: argparse.Namespace, entry: ModelEntry) -> tuple[AttentionSpec, int | None]:
     """Nyström spec and window: the options where given, else the registry's tuned 'Fast' default."""
-    spec = nystrom_spec(args, landmarks=entry.fast.landmarks, iters=entry.fast.iters)
-    return spec, args.window if args.window is not None else entry.fast.window
+    return fast_attention(entry, landmarks=args.landmarks, iters=args.iters, window=args.window, local=args.local,
+                          guard=False if args.no_guard else None)

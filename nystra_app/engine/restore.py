@@ -60,10 +60,17 @@ class RestoreResult:
 
 
 def fast_attention(entry: ModelEntry, *, landmarks: int | None = None, iters: int | None = None,
-                   window: int | None = None) -> tuple[AttentionSpec, int | None]:
+                   window: int | None = None, local: int | None = None,
+                   guard: bool | None = None) -> tuple[AttentionSpec, int | None]:
     """The 'Fast' (PnP-Nystra) spec and window for a model: what is given, else the registry's tuned default."""
     fast = entry.fast
-    spec = AttentionSpec("nystrom", landmarks=landmarks or fast.landmarks, iters=iters or fast.iters, guard=fast.guard)
+    spec = AttentionSpec(
+        "nystrom",
+        landmarks=landmarks or fast.landmarks,
+        iters=iters or fast.iters,
+        guard=fast.guard if guard is None else guard,
+        local=fast.local if local is None else local,
+    )
     return spec, window or fast.window
 
 

@@ -26,6 +26,7 @@ class FastDefault:
     landmarks: int = 16
     iters: int = 6
     guard: bool = True
+    local: int | None = None  # exact attention in local x local blocks, Nyström beyond
     faster: bool = True  # False: measured no faster than the model as trained; the app says so
     note: str = ""
 

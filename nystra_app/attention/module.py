@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
 from .compute import compute_attention
+from .guard import GuardedResult
 from .positional import BiasFn
 from .spec import EXACT, AttentionSpec
 
@@ -21,20 +23,29 @@ class AttentionStats:
     seconds: float = 0.0
     pairs: int = 0  # (window, head) pairs computed
     fallback: int = 0  # of which the guard recomputed exactly
-    probe_error_sq: float = 0.0  # |probe - output|^2 summed, when a probe spec is set
-    probe_norm_sq: float = 0.0  # |output|^2 summed over the same calls
-
-    @property
-    def probe_relative_error(self) -> float:
-        return (self.probe_error_sq / self.probe_norm_sq) ** 0.5 if self.probe_norm_sq else 0.0
 
     def add(self, other: AttentionStats) -> None:
         self.calls += other.calls
         self.seconds += other.seconds
         self.pairs += other.pairs
         self.fallback += other.fallback
-        self.probe_error_sq += other.probe_error_sq
-        self.probe_norm_sq += other.probe_norm_sq
+
+
+@dataclass(frozen=True)
+class AttentionCall:
+    """One call's inputs, so an observer can recompute it with another spec."""
+
+    q: Tensor
+    k: Tensor
+    v: Tensor
+    scale: float
+    window: tuple[int, int]
+    bias_fn: BiasFn | None
+    regions: Tensor | None
+
+    def compute(self, spec: AttentionSpec, v: Tensor | None = None) -> GuardedResult:
+        return compute_attention(spec, self.q, self.k, self.v if v is None else v, scale=self.scale,
+                                 window=self.window, bias_fn=self.bias_fn, regions=self.regions)
 
 
 class SwitchableAttention(nn.Module):
@@ -49,9 +60,8 @@ class SwitchableAttention(nn.Module):
         self.spec: AttentionSpec = EXACT
         self.stats = AttentionStats()
         self.timing = False  # synchronise and time each call (costly on GPUs, so opt-in)
-        # Also compute this spec on the same inputs and record its error (calibration); the
-        # module's output stays that of `spec`, so later layers see unchanged features.
-        self.probe: AttentionSpec | None = None
+        # Called with every call's inputs and output: calibration and measurements on real features.
+        self.observer: Callable[[AttentionCall, Tensor], None] | None = None
 
     def attend(
         self,
@@ -73,10 +83,8 @@ class SwitchableAttention(nn.Module):
         self.stats.fallback += fallback
         if self.timing:
             self.stats.seconds += self._clock(q.device) - start
-        if self.probe is not None:
-            probe = compute_attention(self.probe, q, k, v, scale=scale, window=window, bias_fn=bias_fn, regions=regions)
-            self.stats.probe_error_sq += float((probe.output - out).pow(2).sum())
-            self.stats.probe_norm_sq += float(out.pow(2).sum())
+        if self.observer is not None:
+            self.observer(AttentionCall(q, k, v, scale, window, bias_fn, regions), out)
         return out
 
     def _clock(self, device: torch.device) -> float:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import torch
 
@@ -38,6 +40,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_attention_options(model, kind=False)
     add_json_option(model)
     model.set_defaults(handler=_model)
+
+    paper = kinds.add_parser("paper", help="the paper's tables and plots on this machine, as a markdown report")
+    paper.add_argument("--data", type=Path, required=True,
+                       help="folder holding dehazing pairs (sub-folders hazy/ and GT/), e.g. ../shared/testimages/dehaze")
+    paper.add_argument("--out", type=Path, required=True, help="folder for report.md, results.json and plots")
+    paper.add_argument("--quick", action="store_true", help="a smaller plan (about 3 minutes on 2 cores)")
+    paper.set_defaults(handler=_paper)
+
+
+def _paper(args: argparse.Namespace) -> int:
+    from ..engine.report import FULL, QUICK, run_report
+
+    report = run_report(args.data, args.out, QUICK if args.quick else FULL,
+                        log=lambda step: print(f"nystra: {step}", file=sys.stderr, flush=True))
+    print(report)
+    return 0
 
 
 def _attention(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ so SR and denoising benchmarks reuse this loop.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass, field
@@ -85,16 +86,21 @@ def list_images(folder: Path) -> list[Path]:
 
 
 def find_target(source: Path, targets: list[Path]) -> Path | None:
-    """The target of `source`: the same file name, else the same stem, else the stem up to its first
-    '_' (RESIDE: hazy/1438_10.png -> GT/1438.png; hazy/0001_0.8_0.2.jpg -> GT/0001_0.8_0.2.jpg)."""
+    """The target of `source`: the same file name, else the same stem, else the stem without the
+    scale suffix of the SwinIR layout (LR_bicubic/X2/babyx2.png -> HR/baby.png), else the stem up
+    to its first '_' (RESIDE: hazy/1438_10.png -> GT/1438.png)."""
     by_name = {t.name: t for t in targets}
     if source.name in by_name:
         return by_name[source.name]
-    for stem in (source.stem, source.stem.split("_", 1)[0]):
+    for stem in _candidate_stems(source.stem):
         matches = [t for t in targets if t.stem == stem]
         if matches:
             return matches[0]
     return None
+
+
+def _candidate_stems(stem: str) -> list[str]:
+    return [stem, re.sub(r"x\d+$", "", stem), stem.split("_", 1)[0]]
 
 
 def pair_folders(inputs: Path, targets: Path, limit: int | None = None) -> list[Pair]:
@@ -106,8 +112,8 @@ def pair_folders(inputs: Path, targets: Path, limit: int | None = None) -> list[
     for source in sources[:limit] if limit else sources:
         target = find_target(source, candidates)
         if target is None:
-            raise NystraError(f"no target for {source.name} in {targets} (looked for the same name, "
-                              f"the stem {source.stem!r} or {source.stem.split('_', 1)[0]!r})")
+            looked = " or ".join(repr(s) for s in dict.fromkeys(_candidate_stems(source.stem)))
+            raise NystraError(f"no target for {source.name} in {targets} (looked for the same name or the stem {looked})")
         pairs.append(Pair(source, target))
     return pairs
 

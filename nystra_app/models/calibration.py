@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ..attention import EXACT, AttentionSpec
-from .switch import attention_modules, configure_attention
+from ..attention import EXACT, AttentionSpec, SwitchableAttention
+from ..attention.module import AttentionCall
+from .switch import configure_attention
 
 
 @dataclass(frozen=True)
@@ -25,19 +26,31 @@ class LayerError:
 
 def measure_layer_errors(model: nn.Module, spec: AttentionSpec, sample: Tensor,
                          window: int | None = None) -> dict[str, float]:
-    """Relative error of `spec` against exact attention in every attention layer, on `sample`."""
+    """Relative error of `spec` against exact attention in every attention layer, on `sample`.
+
+    Each layer's output stays exact, so every layer is measured on the features it sees in the
+    model as trained.
+    """
     configure_attention(model, EXACT, window)
-    named = [(name, m) for name, m in model.named_modules() if m in attention_modules(model)]
-    for _, module in named:
-        module.probe = spec
-        module.stats.probe_error_sq = module.stats.probe_norm_sq = 0.0
+    sums: dict[str, list[float]] = {}
+
+    def observer_for(name: str):
+        def observe(call: AttentionCall, exact: Tensor) -> None:
+            error, norm = sums.setdefault(name, [0.0, 0.0]), exact.pow(2).sum()
+            error[0] += float((call.compute(spec).output - exact).pow(2).sum())
+            error[1] += float(norm)
+        return observe
+
+    named = [(name, m) for name, m in model.named_modules() if isinstance(m, SwitchableAttention)]
+    for name, module in named:
+        module.observer = observer_for(name)
     try:
         with torch.inference_mode():
             model(sample)
     finally:
         for _, module in named:
-            module.probe = None
-    return {name: module.stats.probe_relative_error for name, module in named}
+            module.observer = None
+    return {name: (err / norm) ** 0.5 if norm else 0.0 for name, (err, norm) in sums.items()}
 
 
 def apply_layer_guard(model: nn.Module, spec: AttentionSpec, errors: dict[str, float], tolerance: float,

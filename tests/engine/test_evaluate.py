@@ -29,6 +29,12 @@ def test_target_naming_rules():
     assert find_target(Path("hazy/dog.png"), targets) is None
 
 
+def test_super_resolution_pairs_in_the_swinir_layout():
+    targets = [Path("HR/baby.png"), Path("HR/bird.png")]
+    assert find_target(Path("LR_bicubic/X2/babyx2.png"), targets) == Path("HR/baby.png")
+    assert find_target(Path("LR_bicubic/X4/birdx4.png"), targets) == Path("HR/bird.png")
+
+
 def make_dataset(root: Path, names=("1_5.png", "2_7.png"), size=(24, 32)) -> tuple[Path, Path]:
     rng = np.random.default_rng(0)
     for name in names:

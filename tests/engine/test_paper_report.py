@@ -1,0 +1,37 @@
+"""`nystra bench paper` end to end on a small plan and a down-scaled real dehazing pair."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import pytest
+
+from nystra_app.engine.report import Plan, run_report
+
+
+@pytest.mark.shared
+def test_report_has_every_table_and_plot(shared, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("NYSTRA_MODEL_MIRROR", str(shared / "weights"))
+    monkeypatch.setenv("NYSTRA_DATA_DIR", str(tmp_path / "data"))
+    sots = shared / "testimages" / "dehaze" / "SOTS-indoor"
+    for sub, name in (("hazy", "1438_10.png"), ("GT", "1438.png")):
+        (tmp_path / "pairs" / sub).mkdir(parents=True)
+        small = cv2.resize(cv2.imread(str(sots / sub / name)), (128, 96), interpolation=cv2.INTER_AREA)
+        cv2.imwrite(str(tmp_path / "pairs" / sub / name), small)
+    plan = Plan(tokens=[64, 256], repeats=1, windows=[8], ablation=[(16, 3)], ablation_window=8, pairs=1, model_rows=[])
+    report = run_report(tmp_path / "pairs", tmp_path / "out", plan, log=lambda _: None)
+
+    text = report.read_text()
+    for heading in ("Attention time against tokens", "Attention-matrix MSE", "Spectrum", "Fidelity"):
+        assert heading in text
+    assert (tmp_path / "out" / "time_vs_tokens.png").stat().st_size > 10_000
+    assert (tmp_path / "out" / "spectrum.png").stat().st_size > 10_000
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    rows = {r["variant"]: r for r in results["fidelity"]}
+    assert rows["exact w8"]["psnr_vs_exact"] > 90  # exact against itself
+    assert 20 < rows["PnP-Nystra w8"]["psnr_vs_exact"] < 90
+    mse = results["mse"]["8"]
+    assert mse["nystrom(m=16, iters=6)"] < mse["linear(elu+1)"]
+    spectrum = results["spectrum"]["8"]
+    assert spectrum[0] == pytest.approx(1.0) and spectrum[-1] < spectrum[0]

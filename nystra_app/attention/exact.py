@@ -22,6 +22,10 @@ def resolve_impl(impl: ExactImpl) -> ExactImpl:
     return "sdpa" if impl == "auto" else impl
 
 
+CHUNK_BYTES = 1 << 28
+"""Logits held at once: windows are processed in chunks so a large window cannot exhaust memory."""
+
+
 def exact_attention(
     q: Tensor,
     k: Tensor,
@@ -38,6 +42,18 @@ def exact_attention(
     batch is then b * nW windows in batch-major order, as window partitioning produces.
     """
     B, H, N, _ = q.shape
+    per_window = H * N * N * q.element_size()
+    chunk = max(1, CHUNK_BYTES // per_window)
+    if B > chunk:
+        nW = None if regions is None else regions.shape[0]
+        parts = []
+        for start in range(0, B, chunk):
+            pick = slice(start, min(start + chunk, B))
+            labels = None if nW is None else regions[torch.arange(pick.start, pick.stop, device=q.device) % nW]
+            window_bias = bias if bias is None or bias.dim() < 4 or bias.shape[0] == 1 else bias[pick]
+            parts.append(exact_attention(q[pick], k[pick], v[pick], scale=scale, bias=window_bias, regions=labels,
+                                         impl=impl))
+        return torch.cat(parts)
     additive = bias
     if regions is not None:
         nW = regions.shape[0]

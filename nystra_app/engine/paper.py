@@ -15,9 +15,10 @@ import torch
 from torch import Tensor, nn
 
 from ..attention import EXACT, AttentionSpec
-from ..attention.module import AttentionCall, SwitchableAttention
+from ..attention.module import AttentionCall
 from ..models import LoadedModel, collect_stats, configure_attention
 from ..models.calibration import apply_layer_guard, measure_layer_errors
+from ..models.switch import observing
 from .benchmark import AttentionBenchConfig, bench_attention
 from .evaluate import Pair
 from .imageio import read_image
@@ -43,16 +44,9 @@ def capture_calls(model: nn.Module, image: Tensor, window: int | None, max_windo
                                               None if call.regions is None else call.regions[keep])))
         return observe
 
-    named = [(n, m) for n, m in model.named_modules() if isinstance(m, SwitchableAttention)]
-    for name, module in named:
-        module.observer = observer_for(name)
-    try:
-        with torch.inference_mode():
-            model(image)
-    finally:
-        for _, module in named:
-            module.observer = None
-        configure_attention(model, EXACT)
+    with observing(model, observer_for), torch.inference_mode():
+        model(image)
+    configure_attention(model, EXACT)
     return calls
 
 

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from torch import nn
 
+from .configs import config_from_dict
 from .dehazeformer import VARIANTS as DEHAZEFORMER_VARIANTS
 from .dehazeformer import DehazeFormer, DehazeFormerConfig
 from .swinir import SwinIR, SwinIRConfig
@@ -15,15 +16,15 @@ from .uformer import Uformer, UformerConfig
 def _dehazeformer(config: dict[str, Any]) -> nn.Module:
     if "variant" in config:
         return DehazeFormer(DEHAZEFORMER_VARIANTS[config["variant"]])
-    return DehazeFormer(DehazeFormerConfig.from_dict(config))
+    return DehazeFormer(config_from_dict(DehazeFormerConfig, config))
 
 
 def _swinir(config: dict[str, Any]) -> nn.Module:
-    return SwinIR(SwinIRConfig.from_dict(config))
+    return SwinIR(config_from_dict(SwinIRConfig, config))
 
 
 def _uformer(config: dict[str, Any]) -> nn.Module:
-    return Uformer(UformerConfig.from_dict(config))
+    return Uformer(config_from_dict(UformerConfig, config))
 
 
 ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ..attention import EXACT, AttentionSpec, SwitchableAttention
+from ..attention import EXACT, AttentionSpec
 from ..attention.module import AttentionCall
-from .switch import configure_attention
+from .switch import configure_attention, observing
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,8 @@ def measure_layer_errors(model: nn.Module, spec: AttentionSpec, sample: Tensor,
             error[1] += float(norm)
         return observe
 
-    named = [(name, m) for name, m in model.named_modules() if isinstance(m, SwitchableAttention)]
-    for name, module in named:
-        module.observer = observer_for(name)
-    try:
-        with torch.inference_mode():
-            model(sample)
-    finally:
-        for _, module in named:
-            module.observer = None
+    with observing(model, observer_for), torch.inference_mode():
+        model(sample)
     return {name: (err / norm) ** 0.5 if norm else 0.0 for name, (err, norm) in sums.items()}
 
 

@@ -29,9 +29,6 @@ class DehazeFormerConfig:
     in_chans: int = 3
     out_chans: int = 4
 
-    @classmethod
-    def from_dict(cls, data: dict) -> DehazeFormerConfig:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
 _VARIANT_FIELDS: dict[str, dict] = {

@@ -12,7 +12,7 @@ checkpoints load strictly. Differences that matter at inference:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -51,13 +51,6 @@ class SwinIRConfig:
         if self.upsampler and self.upscale & (self.upscale - 1) and self.upscale != 3:
             raise ValueError(f"SwinIR upscale must be a power of 2 or 3, got {self.upscale}")
 
-    @classmethod
-    def from_dict(cls, data: dict) -> SwinIRConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown SwinIR config keys {unknown}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
 class Mlp(nn.Module):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from torch import nn
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from torch import Tensor, nn
 
 from ..attention import (
     AttentionSpec,
@@ -10,6 +13,7 @@ from ..attention import (
     SwitchableAttention,
     WindowGeometry,
 )
+from ..attention.module import AttentionCall
 
 
 def windowed_layers(model: nn.Module) -> list[nn.Module]:
@@ -42,6 +46,19 @@ def configure_attention(model: nn.Module, spec: AttentionSpec, window: int | Non
 
 def attention_modules(model: nn.Module) -> list[SwitchableAttention]:
     return [m for m in model.modules() if isinstance(m, SwitchableAttention)]
+
+
+@contextmanager
+def observing(model: nn.Module, observer_for: Callable[[str], Callable[[AttentionCall, Tensor], None]]) -> Iterator[None]:
+    """Give every attention layer an observer (made from its name) for the duration of the block."""
+    named = [(name, m) for name, m in model.named_modules() if isinstance(m, SwitchableAttention)]
+    for name, module in named:
+        module.observer = observer_for(name)
+    try:
+        yield
+    finally:
+        for _, module in named:
+            module.observer = None
 
 
 def set_attention_timing(model: nn.Module, enabled: bool) -> None:

@@ -17,7 +17,7 @@ Inference windows and padding:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -51,13 +51,6 @@ class UformerConfig:
         if len(self.depths) != 2 * DOWNSAMPLINGS + 1 or len(self.num_heads) != len(self.depths):
             raise ValueError(f"Uformer needs {2 * DOWNSAMPLINGS + 1} depths and num_heads")
 
-    @classmethod
-    def from_dict(cls, data: dict) -> UformerConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown Uformer config keys {unknown}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
 def _channels_first(fn: nn.Module, x: Tensor) -> Tensor:

@@ -142,3 +142,18 @@ def test_local_correction_makes_the_near_field_exact() -> None:
     }
     assert errors[8] < errors[None] / 4
     assert errors[16] <= 1e-5  # the block is the whole window: exact
+
+
+def test_exact_attention_in_chunks_equals_one_pass(monkeypatch) -> None:
+    import nystra_app.attention.exact as exact_module
+
+    labels = torch.zeros(3, 8, 8, dtype=torch.long)
+    labels[1, 4:, :] = 1
+    labels[2, :, 4:] = 2
+    regions = labels.flatten(1)
+    q, k, v = (torch.randn(2 * 3, 2, 64, 16) for _ in range(3))  # 2 pictures x 3 windows
+    bias = torch.randn(2, 64, 64)
+    whole = exact_attention(q, k, v, scale=SCALE, bias=bias, regions=regions)
+    monkeypatch.setattr(exact_module, "CHUNK_BYTES", 2 * 64 * 64 * 4 * 2)  # two windows at a time
+    chunked = exact_attention(q, k, v, scale=SCALE, bias=bias, regions=regions)
+    assert torch.allclose(whole, chunked, atol=1e-6)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 
 from .helpers import (
@@ -49,7 +50,7 @@ def real_t() -> Path:
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Checkpoint:
     """A real (tiny) DehazeFormer checkpoint, saved the way the official release wraps it."""
     torch.manual_seed(0)
-    model = DehazeFormer(DehazeFormerConfig.from_dict(TINY_CONFIG))
+    model = DehazeFormer(config_from_dict(DehazeFormerConfig, TINY_CONFIG))
     path = tmp_path_factory.mktemp("tiny") / "tiny.pth"
     torch.save({"state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, path)
     data = path.read_bytes()

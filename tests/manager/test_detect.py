@@ -11,6 +11,7 @@ import torch
 from nystra_app.manager.detect import DETECTORS, detect
 from nystra_app.models import CheckpointError, load_strict, read_state_dict, unwrap
 from nystra_app.models.architectures import build
+from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import VARIANTS, DehazeFormerConfig
 
 LAYOUTS = json.loads((Path(__file__).resolve().parents[1] / "data" / "checkpoint_layouts.json").read_text())
@@ -29,7 +30,7 @@ def test_every_official_dehazeformer_layout_is_detected_exactly(name: str) -> No
     state = zeros_state(name)
     arch, config = detect(state, name)
     assert arch == "dehazeformer"
-    assert DehazeFormerConfig.from_dict(config) == VARIANTS[name.removeprefix("dehazeformer-")]
+    assert config_from_dict(DehazeFormerConfig, config) == VARIANTS[name.removeprefix("dehazeformer-")]
     with torch.device("meta"):  # only keys and shapes matter here; skip allocating and initialising weights
         model = build(arch, config)
     load_strict(model, state, name)  # raises if any key or shape differs
@@ -47,4 +48,4 @@ def test_unrecognised_keys_name_what_was_seen_and_what_is_known() -> None:
 
 def test_the_real_dehazeformer_t_checkpoint_is_detected_as_variant_t(real_t: Path) -> None:
     arch, config = detect(read_state_dict(real_t), real_t.name)
-    assert arch == "dehazeformer" and DehazeFormerConfig.from_dict(config) == VARIANTS["t"]
+    assert arch == "dehazeformer" and config_from_dict(DehazeFormerConfig, config) == VARIANTS["t"]

@@ -12,6 +12,7 @@ from nystra_app.errors import NystraError
 from nystra_app.manager import ManagerSettings, import_checkpoint, install
 from nystra_app.manager.record import read_records
 from nystra_app.models import CheckpointError, get_entry, load_model, read_state_dict
+from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import VARIANTS, DehazeFormerConfig
 
 from .helpers import Checkpoint, tiny_entry
@@ -63,7 +64,7 @@ def test_installing_a_malicious_file_with_unknown_hash_is_rejected(malicious: tu
 def test_import_real_dehazeformer_t_registers_it_and_restores(real_t: Path, cache: Path) -> None:
     entry = import_checkpoint(real_t, "my-dehaze")
     assert entry.arch == "dehazeformer" and entry.task == "dehaze"
-    assert DehazeFormerConfig.from_dict(entry.config) == VARIANTS["t"]
+    assert config_from_dict(DehazeFormerConfig, entry.config) == VARIANTS["t"]
     assert get_entry("my-dehaze") == entry
     assert read_records()["my-dehaze"].sha256 == entry.sha256
     loaded = load_model("my-dehaze")

@@ -13,6 +13,7 @@ from nystra_app.models import (
     load_model,
     load_strict,
 )
+from nystra_app.models.configs import config_from_dict
 from nystra_app.models.swinir import SwinIR, SwinIRConfig, WindowAttention
 from nystra_app.models.table_attention import interpolate_table, relative_position_index
 from nystra_app.models.windows import shift_regions, split_windows
@@ -26,7 +27,7 @@ TINY = SwinIRConfig(upscale=2, img_size=16, window_size=4, depths=(2, 2), embed_
 
 
 def build(variant: str) -> SwinIR:
-    return SwinIR(SwinIRConfig.from_dict(layouts()[variant]["config"]))
+    return SwinIR(config_from_dict(SwinIRConfig, layouts()[variant]["config"]))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -12,6 +12,7 @@ from nystra_app.models import (
     load_model,
     load_strict,
 )
+from nystra_app.models.configs import config_from_dict
 from nystra_app.models.uformer import LeWinBlock, Uformer, UformerConfig
 
 from .layouts import layouts, official_state_dict
@@ -22,7 +23,7 @@ TINY = UformerConfig(embed_dim=8, win_size=4, depths=(2,) * 9, num_heads=(1, 2, 
 
 
 def build(variant: str) -> Uformer:
-    return Uformer(UformerConfig.from_dict(layouts()[variant]["config"]))
+    return Uformer(config_from_dict(UformerConfig, layouts()[variant]["config"]))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 
 from nystra_app.manager.user_registry import save_user_entry
+from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 from nystra_app.ui.app import main as app_main
 from nystra_app.ui.batch_dialog import BatchDialog
@@ -68,7 +69,7 @@ def test_batch_cancel_leaves_no_partial_output(qtbot, window: MainWindow, tmp_pa
 
 def _tiny_checkpoint(folder: Path) -> Checkpoint:
     torch.manual_seed(0)
-    model = DehazeFormer(DehazeFormerConfig.from_dict(TINY_CONFIG))
+    model = DehazeFormer(config_from_dict(DehazeFormerConfig, TINY_CONFIG))
     path = folder / "tiny.pth"
     torch.save({"state_dict": model.state_dict()}, path)
     data = path.read_bytes()

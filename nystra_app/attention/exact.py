@@ -44,7 +44,7 @@ def exact_attention(
     B, H, N, _ = q.shape
     per_window = H * N * N * q.element_size()
     chunk = max(1, CHUNK_BYTES // per_window)
-    if B > chunk:
+    if chunk < B:
         nW = None if regions is None else regions.shape[0]
         parts = []
         for start in range(0, B, chunk):

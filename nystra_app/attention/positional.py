@@ -7,8 +7,7 @@ function serves the full N x N bias and the Nyström kernels between tokens and 
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -19,32 +18,34 @@ BiasFn = Callable[[Tensor], Tensor]
 """(P, 2) float offsets (row, column; query minus key) -> (P, heads) additive logits."""
 
 
-_CACHE: OrderedDict[tuple, object] = OrderedDict()
-_CACHE_SIZE = 64
+FULL_CACHE_ELEMENTS = 1 << 22
+"""Full N x N biases are kept only up to this size: larger ones cost little next to the attention."""
 
 
-def _memoised(kind: str, fn: BiasFn, geometry: WindowGeometry, device: torch.device, compute: Callable[[], object]):
+def _memoised(kind: str, fn: BiasFn, geometry: WindowGeometry, device: torch.device, compute: Callable[[], object],
+              keep: bool = True):
     """Bias depends only on the weights and the geometry, yet every block asks for it on every
-    tile; keep recent results. The key holds the owning module's parameter versions, which any
+    tile; each module keeps its own. The key holds the module's parameter versions, which any
     in-place update (load_state_dict included) bumps, so a changed weight never hits a stale entry.
     """
     owner = getattr(fn, "__self__", None)
-    if not isinstance(owner, nn.Module):
+    if not keep or not isinstance(owner, nn.Module):
         return compute()
     versions = tuple(p._version for p in owner.parameters())
-    key = (kind, fn, versions, geometry, device.type, device.index, torch.is_inference_mode_enabled())
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
-    value = _CACHE[key] = compute()
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return value
+    cache = owner.__dict__.setdefault("_bias_cache", {})
+    if cache.get("versions") != versions:
+        cache.clear()
+        cache["versions"] = versions
+    key = (kind, geometry, device.type, device.index, torch.is_inference_mode_enabled())
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def full_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> Tensor:
     """(heads, N, N) bias between every pair of tokens; fn is evaluated once per distinct offset."""
-    return _memoised("full", fn, geometry, device, lambda: _full_bias(fn, geometry, device))  # type: ignore[return-value]
+    keep = geometry.tokens**2 <= FULL_CACHE_ELEMENTS
+    return _memoised("full", fn, geometry, device, lambda: _full_bias(fn, geometry, device), keep)  # type: ignore[return-value]
 
 
 def landmark_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
@@ -74,10 +75,13 @@ def _landmark_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -
         cells[:, None, :] - cells[None, :, :],  # (m, m, 2)
         cells[:, None, :] - tokens[None, :, :],  # (m, N, 2)
     ]
-    flat = torch.cat([o.reshape(-1, 2) for o in offsets])
-    # Offsets are multiples of 1/2: evaluate fn once per distinct value.
-    unique, inverse = torch.unique((flat * 2).round(), dim=0, return_inverse=True)
-    values = fn(unique / 2)[inverse]  # (P, heads)
+    doubled = (torch.cat([o.reshape(-1, 2) for o in offsets]) * 2).round().long()  # offsets are multiples of 1/2
+    # One integer per offset, so a 1-D unique finds the distinct ones: fn is evaluated once for each.
+    span_y, span_x = 2 * geometry.height - 1, 2 * geometry.width - 1
+    codes = (doubled[:, 0] + span_y) * (2 * span_x + 1) + (doubled[:, 1] + span_x)
+    unique, inverse = torch.unique(codes, return_inverse=True)
+    distinct = torch.stack([unique // (2 * span_x + 1) - span_y, unique % (2 * span_x + 1) - span_x], dim=-1)
+    values = fn(distinct.float() / 2)[inverse]  # (P, heads)
     parts = values.split([o.shape[0] * o.shape[1] for o in offsets])
     return tuple(  # type: ignore[return-value]
         p.reshape(o.shape[0], o.shape[1], -1).permute(2, 0, 1).contiguous() for p, o in zip(parts, offsets)

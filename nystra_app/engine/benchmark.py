@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import Tensor
@@ -28,6 +28,8 @@ from ..models import (
     configure_attention,
     set_attention_timing,
 )
+
+CPU = torch.device("cpu")
 
 
 def _sync(device: torch.device) -> None:
@@ -63,7 +65,7 @@ class AttentionBenchConfig:
     guard: bool = True
 
 
-def bench_attention(cfg: AttentionBenchConfig, device: torch.device = torch.device("cpu")) -> dict:
+def bench_attention(cfg: AttentionBenchConfig, device: torch.device = CPU) -> dict:
     """Exact (matmul and SDPA) vs Nyström on the same image-like windows of `tokens` tokens."""
     side = math.isqrt(cfg.tokens)
     if side * side != cfg.tokens:
@@ -114,7 +116,7 @@ def test_image(size: int, device: torch.device) -> Tensor:
 
 
 def bench_model(model: LoadedModel, size: int, window: int, spec: AttentionSpec, *, repeats: int = 3,
-                warmup: int = 1, device: torch.device = torch.device("cpu")) -> dict:
+                warmup: int = 1, device: torch.device = CPU) -> dict:
     """The model as trained (exact, trained window) vs exact and Nyström at `window`, same input."""
     module = model.module
     trained = model.entry.trained_window

@@ -103,14 +103,16 @@ def _candidate_stems(stem: str) -> list[str]:
     return [stem, re.sub(r"x\d+$", "", stem), stem.split("_", 1)[0]]
 
 
-def pair_folders(inputs: Path, targets: Path, limit: int | None = None) -> list[Pair]:
-    """Every input with its target; an input without one is an error, not silently skipped."""
+def pair_folders(inputs: Path, targets: Path, limit: int | None = None, *, skip_unpaired: bool = False) -> list[Pair]:
+    """Every input with its target; an input without one is an error unless `skip_unpaired`."""
     sources, candidates = list_images(Path(inputs)), list_images(Path(targets))
     if not sources:
         raise NystraError(f"{inputs}: no images found")
     pairs = []
     for source in sources[:limit] if limit else sources:
         target = find_target(source, candidates)
+        if target is None and skip_unpaired:
+            continue
         if target is None:
             looked = " or ".join(repr(s) for s in dict.fromkeys(_candidate_stems(source.stem)))
             raise NystraError(f"no target for {source.name} in {targets} (looked for the same name or the stem {looked})")

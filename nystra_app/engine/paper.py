@@ -132,11 +132,12 @@ def fidelity(model: LoadedModel, pairs: list[Pair], variants: list[Variant]) -> 
 
 
 def dehaze_pairs(root: Path) -> list[Pair]:
-    """Every hazy/GT pair under root (folders holding `hazy` and `GT`), SOTS-indoor first."""
+    """Every hazy/GT pair under root (folders holding `hazy` and `GT`), SOTS-indoor first; hazy
+    pictures without a ground truth are left out."""
     from .evaluate import pair_folders
 
     pairs: list[Pair] = []
     for folder in sorted(p for p in root.rglob("hazy") if (p.parent / "GT").is_dir()):
-        found = pair_folders(folder, folder.parent / "GT")
+        found = pair_folders(folder, folder.parent / "GT", skip_unpaired=True)
         pairs = found + pairs if "indoor" in str(folder).lower() else pairs + found
     return pairs

@@ -51,6 +51,7 @@ def test_pairs_and_missing_target(tmp_path):
     write_image(inputs / "9_1.png", np.zeros((4, 4, 3)))
     with pytest.raises(NystraError, match="no target for 9_1.png"):
         pair_folders(inputs, targets)
+    assert [p.input.name for p in pair_folders(inputs, targets, skip_unpaired=True)] == ["1_5.png", "2_7.png"]
 
 
 def test_evaluate_scores_a_perfect_fake_model(tmp_path, fake_model):

@@ -55,9 +55,9 @@ def run(args: argparse.Namespace) -> int:
         spec, window, label = EXACT, args.window, "exact"
     else:
         (spec, window), label = fast_setting(args, model.entry), "fast"
-        if not model.entry.fast.faster:
-            print(f"nystra: note: Fast is not faster for {model.entry.id}. {model.entry.fast.note}", file=sys.stderr)
     configure_attention(model.module, spec, window)  # a bad setting fails once, before any file
+    if label == "fast" and not model.entry.fast.faster:
+        print(f"nystra: note: Fast is not faster for {model.entry.id}. {model.entry.fast.note}", file=sys.stderr)
     files: list[dict[str, Any]] = []
     for path in args.inputs:
         try:

@@ -103,3 +103,13 @@ def test_real_model_errors(tmp_path, shared, capsys):
     assert len(errors) == 3 and all(line.startswith("nystra: error:") for line in errors)
     assert "cut.png" in errors[0] and "landmarks" in errors[1] and "no.pth" in errors[2]
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_fast_says_when_it_is_not_faster(tmp_path, tiny_registry_model, capsys):
+    from nystra_app.models import get_entry
+
+    a = write_image(tmp_path / "a.png", rgb())
+    assert main(["restore", str(a), "-o", str(tmp_path / "out"), "--model", MODEL, "--attention", "nystrom"]) == 0
+    err = capsys.readouterr().err
+    assert get_entry(MODEL).fast.faster is False
+    assert f"nystra: note: Fast is not faster for {MODEL}" in err

@@ -6,6 +6,8 @@ import pytest
 from nystra_app.attention import EXACT, AttentionSpec
 from nystra_app.engine import Cancelled, Picture, restore_picture, run_to_end
 
+from .helpers import collect
+
 NYSTROM = AttentionSpec("nystrom", landmarks=4, iters=3)
 
 
@@ -15,13 +17,6 @@ def picture(h=40, w=48, c=3, alpha=False, seed=0):
     return Picture(rgb, rng.random((h, w), dtype=np.float32) if alpha else None, 16, None, "PNG")
 
 
-def collect(gen):
-    events = []
-    while True:
-        try:
-            events.append(next(gen))
-        except StopIteration as stop:
-            return events, stop.value
 
 
 def test_tiny_model_exact_and_nystrom_report_timings(tiny_model):

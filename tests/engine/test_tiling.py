@@ -15,6 +15,8 @@ from nystra_app.engine import (
 )
 from nystra_app.engine.tiling import auto_tile, tile_starts
 
+from .helpers import collect
+
 
 def pointwise(x: torch.Tensor) -> torch.Tensor:
     return (x * 0.5 + 0.25).repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
@@ -30,13 +32,6 @@ def smooth_image(h=150, w=200) -> torch.Tensor:
     return torch.stack([torch.sin(ys) * 0.5 + 0.5, torch.cos(xs) * 0.5 + 0.5, (ys + xs) / 15])[None]
 
 
-def collect(gen):
-    events = []
-    while True:
-        try:
-            events.append(next(gen))
-        except StopIteration as stop:
-            return events, stop.value
 
 
 def test_tile_starts_cover_with_the_last_flush():

@@ -57,8 +57,8 @@ def variants(plan: Plan) -> list[Variant]:
     big = plan.windows[-1]
     rows = [Variant(f"exact w{w}", EXACT, w) for w in plan.windows]
     rows += [Variant(f"PnP-Nystra w{w}", PLAIN, w) for w in plan.windows]
-    rows += [Variant(f"PnP-Nystra + local 8, w{w}", AttentionSpec("nystrom", landmarks=m, iters=6, local=8), w)
-             for w in plan.windows[1:] for m in (16, 64)]
+    rows += [Variant(f"PnP-Nystra + local 8, m={m} k={k}, w{w}", AttentionSpec("nystrom", landmarks=m, iters=k, local=8), w)
+             for w in plan.windows[1:] for m, k in ((16, 3), (16, 6), (64, 6))]
     rows += [Variant(f"PnP-Nystra, sampled landmarks w{w}", AttentionSpec("nystrom", 16, 6, sampled_landmarks=True), w)
              for w in plan.windows[:1]]
     rows += [Variant(f"PnP-Nystra + layer guard {t} w8", PLAIN, 8, layer_tolerance=t) for t in (0.1, 0.2)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import torch
 from torch import Tensor
@@ -92,16 +92,11 @@ class WindowGeometry:
         return self.pooling_matrix(x.device, x.dtype) @ x
 
     def pooling_matrix(self, device: torch.device, dtype: torch.dtype) -> Tensor:
-        """(m, N) matrix whose row c averages the tokens of cell c (or picks its sampled token)."""
-        (_, c), (sh, sw) = self.grid, self.cell
-        pos = self.token_positions(device)
-        if self.sampled:
-            picked = (pos[None, :, :] == self.cell_centres(device)[:, None, :]).all(dim=-1)  # (m, N)
-            return picked.to(dtype)
-        pos = pos.long()
-        cell_of_token = (pos[:, 0] // sh) * c + pos[:, 1] // sw  # (N,)
-        cells = torch.arange(self.landmarks, device=device)
-        return (cells[:, None] == cell_of_token[None, :]).to(dtype) / (sh * sw)
+        """(m, N) matrix whose row c averages the tokens of cell c (or picks its sampled token).
+
+        Every block asks for it twice per call on every tile; it depends only on the geometry.
+        """
+        return _pooling_matrix(self, device, dtype, torch.is_inference_mode_enabled())
 
     def cell_labels(self, labels: Tensor) -> Tensor:
         """Region label of each cell from per-token labels (..., N) -> (..., m).
@@ -118,3 +113,17 @@ class WindowGeometry:
                 "choose landmarks whose cells divide the shift"
             )
         return first.reshape(*lead, r * c)
+
+
+@lru_cache(maxsize=64)
+def _pooling_matrix(geometry: WindowGeometry, device: torch.device, dtype: torch.dtype, inference: bool) -> Tensor:
+    """Keyed on inference mode too: a tensor made under it cannot be saved for autograd later."""
+    (_, c), (sh, sw) = geometry.grid, geometry.cell
+    pos = geometry.token_positions(device)
+    if geometry.sampled:
+        picked = (pos[None, :, :] == geometry.cell_centres(device)[:, None, :]).all(dim=-1)  # (m, N)
+        return picked.to(dtype)
+    pos = pos.long()
+    cell_of_token = (pos[:, 0] // sh) * c + pos[:, 1] // sw  # (N,)
+    cells = torch.arange(geometry.landmarks, device=device)
+    return (cells[:, None] == cell_of_token[None, :]).to(dtype) / (sh * sw)

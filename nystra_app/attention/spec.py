@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 AttentionKind = Literal["exact", "nystrom", "nystromformer", "performer", "linformer", "linear"]
@@ -41,9 +41,6 @@ class AttentionSpec:
             raise ValueError(f"pseudoinverse iterations must be at least 1, got {self.iters}")
         if self.exact_impl not in ("auto", "matmul", "sdpa"):
             raise ValueError(f"unknown exact implementation {self.exact_impl!r}")
-
-    def with_kind(self, kind: AttentionKind) -> AttentionSpec:
-        return replace(self, kind=kind)
 
     @property
     def uses_landmark_cells(self) -> bool:

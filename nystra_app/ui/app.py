@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Nystra")
+    app.setWindowIcon(_app_icon())
     if args.screenshot is not None:
         from .screenshots import render_screenshots
 
@@ -51,3 +52,14 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _app_icon():
+    from PySide6.QtGui import QIcon
+
+    from .. import icon_files
+
+    icon = QIcon()
+    for path in icon_files():
+        icon.addFile(str(path))
+    return icon

@@ -6,7 +6,6 @@ import numpy as np
 from PySide6.QtGui import QImage, QPixmap
 
 from ..engine import Picture
-from ..engine.compare import to_display
 
 
 def to_qimage(rgb8: np.ndarray) -> QImage:
@@ -18,10 +17,6 @@ def to_qimage(rgb8: np.ndarray) -> QImage:
 
 def to_pixmap(rgb8: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(to_qimage(rgb8))
-
-
-def picture_pixmap(picture: Picture) -> QPixmap:
-    return to_pixmap(to_display(picture.rgb))
 
 
 def from_qimage(image: QImage) -> Picture:

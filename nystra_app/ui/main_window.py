@@ -98,7 +98,6 @@ class MainWindow(QMainWindow):
         self.outcome: Outcome | None = None
         self.reference: Picture | None = None
         self.job: Job | None = None
-        self._mode = "exact"
 
         self.setWindowTitle("Nystra")
         self.setAcceptDrops(True)
@@ -459,7 +458,6 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, event: object) -> None:
         if isinstance(event, RunStarted):
-            self._mode = event.mode
             self.timing.begin_run(event.mode)
             self.progress.setRange(0, 0)
             self.run_label.setText(f"Running {event.mode}, window {event.window}")

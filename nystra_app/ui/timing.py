@@ -38,7 +38,6 @@ class TimingPanel(QWidget):
         super().__init__(parent)
         self.runs: list[RunRecord] = []
         self._tile_ms: list[float] = []
-        self._mode = "exact"
 
         pg.setConfigOptions(antialias=True)
         self.runs_plot = pg.PlotWidget(title="Total time per run")
@@ -77,7 +76,6 @@ class TimingPanel(QWidget):
         layout.addLayout(plots, 1)
 
     def begin_run(self, mode: str) -> None:
-        self._mode = mode
         self._tile_ms = []
         self._tile_curve.setData([], [])
         self._tile_curve.setPen(pg.mkPen(COLOURS[mode], width=2))

@@ -74,10 +74,6 @@ class DeviceQueue(QObject):
         self.running: Job | None = None
         self.pending: Job | None = None
 
-    @property
-    def busy(self) -> bool:
-        return self.running is not None
-
     def submit(self, job: Job) -> None:
         if self.running is None:
             self._start(job)

@@ -27,8 +27,8 @@ def compute_attention(spec: AttentionSpec, q: Tensor, k: Tensor, v: Tensor, *, s
         return GuardedResult(exact_attention(q, k, v, scale=scale, bias=bias, regions=regions, impl=spec.exact_impl), 0)
     if spec.kind == "nystrom":
         geometry = WindowGeometry(*window, landmarks=spec.landmarks, sampled=spec.sampled_landmarks)
-        return nystrom_attention(q, k, v, scale=scale, geometry=geometry, iters=spec.iters, bias_fn=bias_fn, regions=regions, guard=spec.guard,
-                                 local=spec.local)
+        return nystrom_attention(q, k, v, scale=scale, geometry=geometry, iters=spec.iters, bias_fn=bias_fn, regions=regions,
+                                 guard=spec.guard, local=spec.local, solve=spec.solve)
     if spec.kind == "nystromformer":
         geometry = WindowGeometry(*window, landmarks=spec.landmarks, sampled=spec.sampled_landmarks)
         return GuardedResult(nystromformer_attention(q, k, v, scale=scale, geometry=geometry, iters=spec.iters,

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from .exact import exact_attention, region_mask
 from .geometry import WindowGeometry
-from .positional import BiasFn, full_bias
+from .positional import BiasFn, row_bias
 
 DENOMINATOR_TOLERANCE = 1e-3
 """A denominator smaller than this fraction of the sum of its terms' magnitudes is cancellation noise."""
@@ -25,15 +25,19 @@ RANGE_TOLERANCE = 0.02
 """How far, as a fraction of V's range, an output may stray before its window is recomputed exactly."""
 
 
+ROWS_PER_CHUNK = 1 << 24
+"""Query rows times keys recomputed at once by the fallback, bounding its bias and logits in memory."""
+
+
 @dataclass(frozen=True)
 class GuardedResult:
     output: Tensor  # (B, H, N, dv)
-    fallback: int  # (window, head) pairs recomputed exactly by the guard
+    fallback: int  # query rows recomputed exactly by the guard
 
 
 @dataclass(frozen=True)
 class ExactFallback:
-    """Exact attention for chosen (window, head) pairs of a batch, bias and mask included."""
+    """Exact attention for chosen query rows of a batch of windows, bias and mask included."""
 
     q: Tensor
     k: Tensor
@@ -43,23 +47,47 @@ class ExactFallback:
     bias_fn: BiasFn | None = None
     regions: Tensor | None = None
 
-    def __call__(self, b_idx: Tensor, h_idx: Tensor) -> Tensor:
-        """(P, N, dv) exact outputs for the pairs (b_idx[i], h_idx[i])."""
+    def rows(self, b_idx: Tensor, h_idx: Tensor, n_idx: Tensor) -> Tensor:
+        """(P, dv) exact outputs of query rows n_idx[i] in windows b_idx[i], heads h_idx[i].
+
+        Rows are grouped by (window, head) and padded to the most rows any pair in a chunk has, so
+        the cost follows the rows asked for, not the whole windows they sit in.
+        """
+        B, H, N, _ = self.q.shape
+        pair = b_idx * H + h_idx
+        pairs, slot, counts = torch.unique(pair, return_inverse=True, return_counts=True)
+        grouped = torch.argsort(slot, stable=True)
+        rank = torch.empty_like(slot)
+        rank[grouped] = torch.arange(len(slot), device=slot.device) - (counts.cumsum(0) - counts)[slot[grouped]]
+        out = torch.empty(len(slot), self.v.shape[-1], dtype=self.v.dtype, device=self.v.device)
+        step = max(1, ROWS_PER_CHUNK // (N * int(counts.max())))
+        for first in range(0, len(pairs), step):
+            chunk = slice(first, first + step)
+            pb, ph = pairs[chunk] // H, pairs[chunk] % H
+            width = int(counts[chunk].max())
+            index = torch.zeros(len(pb), width, dtype=torch.long, device=pair.device)  # padding: row 0
+            mine = (slot >= first) & (slot < first + len(pb))
+            index[slot[mine] - first, rank[mine]] = n_idx[mine]
+            q = self.q[pb[:, None], ph[:, None], index]  # (C, width, d)
+            out[mine] = self._attend(q, pb, ph, index)[slot[mine] - first, rank[mine]]
+        return out
+
+    def _attend(self, q: Tensor, pb: Tensor, ph: Tensor, index: Tensor) -> Tensor:
         additive = None
         if self.bias_fn is not None:
-            additive = full_bias(self.bias_fn, WindowGeometry(*self.window), self.q.device)[h_idx]
+            additive = row_bias(self.bias_fn, WindowGeometry(*self.window), self.q.device, ph, index)  # (C, width, N)
         if self.regions is not None:
-            mask = region_mask(self.regions)[b_idx % self.regions.shape[0]]
+            labels = self.regions[pb % self.regions.shape[0]]  # (C, N)
+            mask = region_mask(labels.gather(1, index), labels)
             additive = mask if additive is None else additive + mask
-        pick = (b_idx, h_idx)
-        out = exact_attention(self.q[pick][:, None], self.k[pick][:, None], self.v[pick][:, None], scale=self.scale,
+        out = exact_attention(q[:, None], self.k[pb, ph][:, None], self.v[pb, ph][:, None], scale=self.scale,
                               bias=None if additive is None else additive[:, None])
         return out[:, 0]
 
 
 def guarded(numerator: Tensor, denominator: Tensor, magnitude: Tensor, v: Tensor,
             exact: ExactFallback) -> GuardedResult:
-    """numerator / denominator, with unsafe (window, head) pairs recomputed by `exact`.
+    """numerator / denominator, with unsafe query rows recomputed by `exact`.
 
     numerator (B, H, N, dv); denominator and magnitude (B, H, N, 1), magnitude being what the
     denominator would be if none of its terms cancelled.
@@ -68,11 +96,11 @@ def guarded(numerator: Tensor, denominator: Tensor, magnitude: Tensor, v: Tensor
     output = numerator.div_(torch.where(safe, denominator, torch.ones_like(denominator)))
     low, high = v.amin(dim=-2, keepdim=True), v.amax(dim=-2, keepdim=True)  # (B, H, 1, dv)
     clamped = torch.clamp(output, low, high)
-    excess = output.sub_(clamped).abs_().amax(dim=-2)  # (B, H, dv); NaN where output was not finite
-    within = (excess <= RANGE_TOLERANCE * (high - low).squeeze(-2)).all(dim=-1)  # (B, H)
-    bad = ~(within & safe.all(dim=-2).squeeze(-1))
+    excess = output.sub_(clamped).abs_()  # (B, H, N, dv); NaN where output was not finite
+    within = (excess <= RANGE_TOLERANCE * (high - low)).all(dim=-1)  # (B, H, N)
+    bad = ~(within & safe.squeeze(-1))
     fallback = int(bad.sum())
     if fallback:
-        b_idx, h_idx = bad.nonzero(as_tuple=True)
-        clamped[b_idx, h_idx] = exact(b_idx, h_idx).to(clamped.dtype)
+        b_idx, h_idx, n_idx = bad.nonzero(as_tuple=True)
+        clamped[b_idx, h_idx, n_idx] = exact.rows(b_idx, h_idx, n_idx).to(clamped.dtype)
     return GuardedResult(clamped, fallback)

@@ -21,13 +21,13 @@ class AttentionStats:
 
     calls: int = 0
     seconds: float = 0.0
-    pairs: int = 0  # (window, head) pairs computed
+    rows: int = 0  # query rows computed (windows x heads x tokens)
     fallback: int = 0  # of which the guard recomputed exactly
 
     def add(self, other: AttentionStats) -> None:
         self.calls += other.calls
         self.seconds += other.seconds
-        self.pairs += other.pairs
+        self.rows += other.rows
         self.fallback += other.fallback
 
 
@@ -79,7 +79,7 @@ class SwitchableAttention(nn.Module):
         result = compute_attention(self.spec, q, k, v, scale=scale, window=window, bias_fn=bias_fn, regions=regions)
         out, fallback = result.output, result.fallback
         self.stats.calls += 1
-        self.stats.pairs += q.shape[0] * q.shape[1]
+        self.stats.rows += q.shape[0] * q.shape[1] * q.shape[2]
         self.stats.fallback += fallback
         if self.timing:
             self.stats.seconds += self._clock(q.device) - start

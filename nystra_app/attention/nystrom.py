@@ -7,15 +7,13 @@ and denominator, P = G_L G_A^+. Cost O(N m d) instead of O(N^2 d).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import Tensor
 
-from .exact import region_mask
-from .geometry import WindowGeometry
+from .exact import exact_attention, region_mask
+from .geometry import BlockOrder, WindowGeometry
 from .guard import ExactFallback, GuardedResult, guarded
-from .pinv import iterative_pinv
+from .pinv import landmark_pinv
 from .positional import BiasFn, full_bias, landmark_bias
 
 
@@ -35,25 +33,33 @@ def landmark_logits(
     geometry: WindowGeometry,
     bias_fn: BiasFn | None = None,
     regions: Tensor | None = None,
+    order: BlockOrder | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Logits between tokens and landmark cells: Q K̄ᵀ (B,H,N,m), Q̄ K̄ᵀ (B,H,m,m), Q̄ Kᵀ (B,H,m,N).
 
-    Bias is evaluated at the cell centres; the shifted-window mask by the cells' regions.
+    Bias is evaluated at the cell centres; the shifted-window mask by the cells' regions (given in
+    window order). With `order`, q and k and the token axes of the results are in that block order.
     """
-    qm, km = geometry.cell_means(q), geometry.cell_means(k)  # (B, H, m, d)
+    pooling = geometry.pooling_matrix(q.device, q.dtype)
+    if order is not None:
+        pooling = order.arrange(pooling.mT).mT
+    qm, km = pooling @ q, pooling @ k  # (B, H, m, d)
     qm_scaled, km_scaled = qm * scale, km * scale  # scale the small factors, not the N x m products
     logits_l = q @ km_scaled.transpose(-2, -1)
     logits_a = qm_scaled @ km.transpose(-2, -1)
     logits_u = qm_scaled @ k.transpose(-2, -1)
     if bias_fn is not None:
         bias_l, bias_a, bias_u = landmark_bias(bias_fn, geometry, q.device)
-        logits_l, logits_a, logits_u = logits_l + bias_l, logits_a + bias_a, logits_u + bias_u
+        if order is not None:
+            bias_l, bias_u = order.arrange(bias_l), order.arrange(bias_u.mT).mT
+        logits_l, logits_a, logits_u = logits_l.add_(bias_l), logits_a.add_(bias_a), logits_u.add_(bias_u)
     if regions is not None:
         nW = regions.shape[0]
         cell_regions = geometry.cell_labels(regions)  # (nW, m)
-        logits_l = _masked(logits_l, region_mask(regions, cell_regions), nW)
+        token_regions = regions if order is None else order.arrange(regions[..., None])[..., 0]
+        logits_l = _masked(logits_l, region_mask(token_regions, cell_regions), nW)
         logits_a = _masked(logits_a, region_mask(cell_regions), nW)
-        logits_u = _masked(logits_u, region_mask(cell_regions, regions), nW)
+        logits_u = _masked(logits_u, region_mask(cell_regions, token_regions), nW)
     return logits_l, logits_a, logits_u
 
 
@@ -69,6 +75,7 @@ def nystrom_attention(
     regions: Tensor | None = None,
     guard: bool = True,
     local: int | None = None,
+    solve: str = "iterative",
 ) -> GuardedResult:
     """Nyström attention for windows q, k, v of shape (B, H, N, d); see exact_attention for regions.
 
@@ -76,99 +83,89 @@ def nystrom_attention(
     window from each of Q̄ K̄ᵀ and Q̄ Kᵀ (separate constants: a shared one underflowed G_A on real
     features). With `guard`, see guard.py.
     """
+    window = (geometry.height, geometry.width)
+    if local is not None and local >= geometry.height and local >= geometry.width:  # the block is the window
+        bias = None if bias_fn is None else full_bias(bias_fn, WindowGeometry(*window), q.device)
+        return GuardedResult(exact_attention(q, k, v, scale=scale, bias=bias, regions=regions), 0)
+    exact = ExactFallback(q, k, v, scale=scale, window=window, bias_fn=bias_fn, regions=regions)
+    order = None if local is None else BlockOrder(geometry.height, geometry.width, local)
+    if order is not None:
+        q, k, v = order.arrange(q), order.arrange(k), order.arrange(v)
     logits_l, logits_a, logits_u = landmark_logits(q, k, scale=scale, geometry=geometry, bias_fn=bias_fn,
-                                                   regions=regions)
-    # One stabilising constant per row of G_L and per window for G_A and G_U; kept for the local
-    # correction, which must work in the same scale.
+                                                   regions=regions, order=order)
+    # One stabilising constant per row of G_L and per window for G_A and G_U; kept for the exact
+    # near field, which must work in the same scale.
     row_max = logits_l.amax(dim=-1, keepdim=True)  # (B, H, N, 1)
     a_max = logits_a.amax(dim=(-2, -1), keepdim=True)  # (B, H, 1, 1)
     u_max = logits_u.amax(dim=(-2, -1), keepdim=True)
     g_l = logits_l.sub_(row_max).exp_()
     g_a = logits_a.sub_(a_max).exp_()
     g_u = logits_u.sub_(u_max).exp_()
-    z = iterative_pinv(g_a, iters)  # (B, H, m, m)
-    # Numerator and denominator as separate products: P (G_U V) and P (G_U 1).
-    t_num = z @ (g_u @ v)  # (B, H, m, dv)
-    t_den = z @ g_u.sum(dim=-1, keepdim=True)  # (B, H, m, 1)
-    numerator = g_l @ t_num  # (B, H, N, dv)
-    denominator = g_l @ t_den  # (B, H, N, 1)
-    magnitude = g_l @ t_den.abs()  # what the denominator would be without cancellation
-    if local is not None and local < geometry.height:
-        correction = local_correction(
-            q, k, v, g_l @ z, g_u, row_max - a_max + u_max, scale=scale, geometry=geometry, local=local,
-            bias_fn=bias_fn, regions=regions,
-        )
-        numerator += correction.numerator
-        denominator += correction.denominator
-        magnitude += correction.magnitude
-    elif local is not None:  # the local block is the whole window: exact attention
-        exact = ExactFallback(q, k, v, scale=scale, window=(geometry.height, geometry.width), bias_fn=bias_fn,
-                              regions=regions)
-        every = torch.ones(q.shape[:2], dtype=torch.bool, device=q.device).nonzero(as_tuple=True)
-        return GuardedResult(exact(*every).reshape(v.shape), 0)
+    z = landmark_pinv(g_a, iters, solve)  # (B, H, m, m)
+    dv = v.shape[-1]
+    if order is None:
+        # P (G_U [V, 1]) in one product each; the denominator's terms once more as magnitudes for the guard.
+        t = z @ (g_u @ _with_ones(v))  # (B, H, m, dv + 1)
+        parts = g_l @ torch.cat([t, t[..., dv:].abs()], dim=-1)  # (B, H, N, dv + 2)
+    else:
+        parts = order.restore(local_plus_far(q, k, v, g_l, z, g_u, row_max - a_max + u_max, scale=scale,
+                                             order=order, bias_fn=bias_fn, regions=regions))
+    numerator, denominator, magnitude = parts.split([dv, 1, 1], dim=-1)
     if not guard:
         return GuardedResult(numerator / denominator, 0)
-    exact = ExactFallback(q, k, v, scale=scale, window=(geometry.height, geometry.width), bias_fn=bias_fn,
-                          regions=regions)
     return guarded(numerator, denominator, magnitude, v, exact)
 
 
-@dataclass(frozen=True)
-class LocalCorrection:
-    numerator: Tensor  # (B, H, N, dv)
-    denominator: Tensor  # (B, H, N, 1)
-    magnitude: Tensor  # (B, H, N, 1)
+def _with_ones(v: Tensor) -> Tensor:
+    """[V, 1]: one product then gives both the numerator and the denominator."""
+    return torch.cat([v, torch.ones_like(v[..., :1])], dim=-1)
 
 
-def local_correction(q: Tensor, k: Tensor, v: Tensor, p: Tensor, g_u: Tensor, log_shift: Tensor, *, scale: float,
-                     geometry: WindowGeometry, local: int, bias_fn: BiasFn | None,
-                     regions: Tensor | None) -> LocalCorrection:
-    """Exact kernel minus its Nyström estimate on pairs inside the same local x local block.
+def local_plus_far(q: Tensor, k: Tensor, v: Tensor, g_l: Tensor, z: Tensor, g_u: Tensor, log_shift: Tensor, *,
+                   scale: float, order: BlockOrder, bias_fn: BiasFn | None, regions: Tensor | None) -> Tensor:
+    """Exact kernel on pairs inside the same local x local block, Nyström (G_L G_A^+ G_U) on the rest.
 
     Trained models attend sharply locally (DehazeFormer's bias reaches -15): a rank-m kernel cannot
-    hold that, but the near field is small. Adding (G - G_L G_A^+ G_U) on local pairs makes the
-    near field exact and leaves Nyström the smooth far field (sparse + low rank, as in
-    Scatterbrain, Chen et al. 2021). With local = the trained window, the model keeps its trained
-    neighbourhood exactly and gains context beyond it.
+    hold that, but the near field is small. Keeping it exact leaves Nyström the smooth far field
+    (sparse + low rank, as in Scatterbrain, Chen et al. 2021). With local = the trained window, the
+    model keeps its trained neighbourhood exactly and gains context beyond it.
 
-    p = G_L G_A^+ and g_u in the stabilised scale; log_shift (B, H, N, 1) converts exact logits to
-    that scale (row max of G_L, minus G_A's constant, plus G_U's).
+    The far field of a token in block b is P_i (G_U [V, 1] - G_U^b [V^b, 1]): the Nyström sums minus
+    the block's own share, so it costs no more than plain Nyström and no local x local estimate is
+    formed. Tokens (q, k, v, the rows of g_l, the columns of g_u) come in block order; regions in
+    window order. g_l, z, g_u are in the stabilised scale and log_shift (B, H, N, 1) converts exact
+    logits to it (row max of G_L, minus G_A's constant, plus G_U's). Returns (B, H, N, dv + 2) in
+    block order: numerator, denominator, and the denominator's magnitude for the guard.
     """
-    h, w = geometry.height, geometry.width
-    if h % local or w % local:
-        raise ValueError(f"a local block of {local} tokens does not divide the {h}x{w} attention window")
     B, H, N, dv = v.shape
-    blocks = (h // local) * (w // local)
-    perm = _block_order(h, w, local, q.device)  # tokens grouped by local block
+    blocks, size = order.blocks, order.local**2
 
-    def by_block(x: Tensor) -> Tensor:  # (B, H, N, c) -> (B, H, blocks, local^2, c)
-        return x[:, :, perm].reshape(B, H, blocks, local * local, x.shape[-1])
+    def by_block(x: Tensor) -> Tensor:  # (B, H, N, c) -> (B, H, blocks, size, c)
+        return x.reshape(B, H, blocks, size, x.shape[-1])
 
-    logits = (by_block(q) * scale) @ by_block(k).transpose(-2, -1)  # (B, H, blocks, l2, l2)
+    logits = (by_block(q) * scale) @ by_block(k).transpose(-2, -1)  # (B, H, blocks, size, size)
     if bias_fn is not None:
-        logits = logits + full_bias(bias_fn, WindowGeometry(local, local), q.device)[:, None]
+        logits = logits.add_(full_bias(bias_fn, WindowGeometry(order.local, order.local), q.device)[:, None])
     if regions is not None:
         nW = regions.shape[0]
-        labels = regions[:, perm].reshape(nW, blocks, local * local)
-        same = labels[..., :, None] == labels[..., None, :]  # (nW, blocks, l2, l2)
-        logits = logits.reshape(B // nW, nW, H, blocks, *logits.shape[-2:])
-        logits = logits.masked_fill(~same[:, None], float("-inf")).reshape(B, H, blocks, *same.shape[-2:])
-    exact = torch.exp(logits - by_block(log_shift)).nan_to_num_(posinf=torch.finfo(q.dtype).max)
-    estimate = by_block(p) @ g_u[:, :, :, perm].reshape(B, H, -1, blocks, local * local).transpose(2, 3)
-    residual = exact - estimate  # (B, H, blocks, l2, l2)
-    inverse = torch.argsort(perm)
+        labels = order.arrange(regions[..., None]).reshape(nW, blocks, size)
+        same = labels[..., :, None] == labels[..., None, :]  # (nW, blocks, size, size)
+        logits = logits.reshape(B // nW, nW, H, blocks, size, size)
+        logits = logits.masked_fill_(~same[:, None], float("-inf")).reshape(B, H, blocks, size, size)
+    # One constant per row for both fields: the larger of the local logits' maximum and the far
+    # field's scale, so neither exponential can overflow.
+    shift = log_shift.reshape(B, H, blocks, size, 1)
+    row_scale = torch.maximum(logits.amax(dim=-1, keepdim=True), shift)
+    near = logits.sub_(row_scale).exp_()
+    far_factor = shift.sub_(row_scale).exp_()  # at most 1
 
-    def unblock(x: Tensor) -> Tensor:  # (B, H, blocks, l2, c) -> (B, H, N, c)
-        return x.reshape(B, H, N, x.shape[-1])[:, :, inverse]
-
-    return LocalCorrection(
-        unblock(residual @ by_block(v)),
-        unblock(residual.sum(dim=-1, keepdim=True)),
-        unblock(residual.abs().sum(dim=-1, keepdim=True)),
-    )
-
-
-def _block_order(height: int, width: int, local: int, device: torch.device) -> Tensor:
-    """Token indices (row-major in the window) reordered so each local block is contiguous."""
-    index = torch.arange(height * width, device=device).reshape(height // local, local, width // local, local)
-    return index.permute(0, 2, 1, 3).flatten()
+    v_blocks = _with_ones(by_block(v))  # (B, H, blocks, size, dv + 1)
+    own = g_u.reshape(B, H, -1, blocks, size).transpose(2, 3) @ v_blocks  # (B, H, blocks, m, dv + 1)
+    far = z[:, :, None] @ (own.sum(dim=2, keepdim=True) - own)  # P's right factor for each block's far field
+    far = torch.cat([far, far[..., dv:].abs()], dim=-1)
+    near_part = near @ v_blocks
+    parts = g_l.reshape(B, H, blocks, size, -1) @ far
+    parts.mul_(far_factor)
+    parts[..., :dv + 1] += near_part
+    parts[..., dv + 1:] += near_part[..., dv:]  # exact terms are positive: their magnitude is their sum
+    return parts.reshape(B, H, N, dv + 2)

@@ -1,9 +1,17 @@
-"""Iterative pseudoinverse of small landmark kernels (Razavi et al. 2014)."""
+"""Pseudoinverse of small landmark kernels: hyperpower iterations (Razavi et al. 2014) or truncated SVD."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
+
+SVD_RTOL = 1e-3
+"""Singular values below this fraction of the largest are dropped by the truncated-SVD solve."""
+
+
+def landmark_pinv(a: Tensor, iters: int, solve: str = "iterative") -> Tensor:
+    """G_A^+ by `iters` hyperpower steps or by a truncated SVD (rank cut at SVD_RTOL)."""
+    return iterative_pinv(a, iters) if solve == "iterative" else torch.linalg.pinv(a, rtol=SVD_RTOL)
 
 
 def iterative_pinv(a: Tensor, iters: int) -> Tensor:

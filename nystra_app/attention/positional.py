@@ -53,18 +53,39 @@ def landmark_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) ->
     return _memoised("landmark", fn, geometry, device, lambda: _landmark_bias(fn, geometry, device))  # type: ignore[return-value]
 
 
-def _full_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> Tensor:
+def row_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device, heads: Tensor, rows: Tensor) -> Tensor:
+    """(C, R, N) bias of query rows `rows` (C, R) in heads `heads` (C,) against every key.
+
+    For the guard's exact fallback: at large windows the full N x N bias is not kept, and building
+    it for a few rows would cost more than the rows themselves.
+    """
+    if geometry.tokens**2 <= FULL_CACHE_ELEMENTS:
+        return full_bias(fn, geometry, device)[heads[:, None], rows]
+    table = _memoised("table", fn, geometry, device, lambda: _offset_table(fn, geometry, device))
+    pos = geometry.token_positions(device).long()  # (N, 2)
+    return table[_offset_index(geometry, pos[rows][:, :, None, :] - pos), heads[:, None, None]]
+
+
+def _offset_table(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> Tensor:
+    """((2h-1)(2w-1), heads) bias of every integer offset a window can hold."""
     h, w = geometry.height, geometry.width
     dy, dx = torch.meshgrid(
         torch.arange(-(h - 1), h, device=device, dtype=torch.float32),
         torch.arange(-(w - 1), w, device=device, dtype=torch.float32),
         indexing="ij",
     )
-    table = fn(torch.stack([dy.flatten(), dx.flatten()], dim=-1))  # ((2h-1)(2w-1), heads)
+    return fn(torch.stack([dy.flatten(), dx.flatten()], dim=-1))
+
+
+def _offset_index(geometry: WindowGeometry, rel: Tensor) -> Tensor:
+    """Row of _offset_table for integer offsets rel (..., 2)."""
+    return (rel[..., 0] + geometry.height - 1) * (2 * geometry.width - 1) + (rel[..., 1] + geometry.width - 1)
+
+
+def _full_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> Tensor:
     pos = geometry.token_positions(device).long()  # (N, 2)
-    rel = pos[:, None, :] - pos[None, :, :]  # (N, N, 2)
-    index = (rel[..., 0] + h - 1) * (2 * w - 1) + (rel[..., 1] + w - 1)
-    return table[index].permute(2, 0, 1).contiguous()
+    table = _offset_table(fn, geometry, device)
+    return table[_offset_index(geometry, pos[:, None, :] - pos[None, :, :])].permute(2, 0, 1).contiguous()
 
 
 def _landmark_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> tuple[Tensor, Tensor, Tensor]:

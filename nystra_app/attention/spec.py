@@ -8,6 +8,7 @@ from typing import Literal
 AttentionKind = Literal["exact", "nystrom", "nystromformer", "performer", "linformer", "linear"]
 KINDS: tuple[str, ...] = AttentionKind.__args__  # type: ignore[attr-defined]
 ExactImpl = Literal["auto", "matmul", "sdpa"]
+Solve = Literal["iterative", "svd"]
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,9 @@ class AttentionSpec:
 
     PnP-Nystra and Nyströmformer use `landmarks` cells and `iters` pseudoinverse steps; the
     Linformer-style projection keeps `landmarks` rows; Performer draws `features` random features.
-    `guard` recomputes exactly the windows where an approximation is unsafe (see guard.py).
+    `guard` recomputes exactly the rows where an approximation is unsafe (see guard.py). `solve`
+    picks G_A's pseudoinverse: `iters` hyperpower steps, or a truncated SVD (a regularised solve,
+    measured against the iterations in the benchmark report).
     """
 
     kind: AttentionKind = "exact"
@@ -27,6 +30,7 @@ class AttentionSpec:
     features: int = 64
     sampled_landmarks: bool = False  # landmark = a cell's centre token instead of its mean
     local: int | None = None  # exact attention within local x local blocks, Nyström beyond (see nystrom.py)
+    solve: Solve = "iterative"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -39,6 +43,8 @@ class AttentionSpec:
             raise ValueError(f"random features must be at least 1, got {self.features}")
         if self.iters < 1:
             raise ValueError(f"pseudoinverse iterations must be at least 1, got {self.iters}")
+        if self.solve not in ("iterative", "svd"):
+            raise ValueError(f"unknown pseudoinverse solve {self.solve!r}: use iterative or svd")
         if self.exact_impl not in ("auto", "matmul", "sdpa"):
             raise ValueError(f"unknown exact implementation {self.exact_impl!r}")
 
@@ -56,8 +62,9 @@ class AttentionSpec:
             return f"linear(elu+1{guard})"
         if self.kind == "linformer":
             return f"linformer(rank={self.landmarks})"
+        solve = f"iters={self.iters}" if self.solve == "iterative" else "svd"
         sampled = (", sampled" if self.sampled_landmarks else "") + (f", local={self.local}" if self.local else "")
-        return f"{self.kind}(m={self.landmarks}, iters={self.iters}{sampled}{guard if self.kind == 'nystrom' else ''})"
+        return f"{self.kind}(m={self.landmarks}, {solve}{sampled}{guard if self.kind == 'nystrom' else ''})"
 
 
 EXACT = AttentionSpec()

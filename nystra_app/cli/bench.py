@@ -86,7 +86,7 @@ def _model(args: argparse.Namespace) -> int:
         f"  exact, trained window {r['trained_window']:3d}   {r['exact_trained_ms']:9.1f} ms  (attention {share['exact_trained']:.0%})\n"
         f"  exact, window {r['window']:3d}           {r['exact_ms']:9.1f} ms  (attention {share['exact']:.0%})\n"
         f"  {r['nystrom']:26s} {r['nystrom_ms']:9.1f} ms  "
-        f"(attention {share['nystrom']:.0%}, guard fell back on {r['fallback_fraction']:.1%} of window-heads)\n"
+        f"(attention {share['nystrom']:.0%}, guard fell back on {r['fallback_fraction']:.1%} of query rows)\n"
         f"  speed-up vs exact at the same window (the paper's comparison): {r['speedup']:.2f}x\n"
         f"  speed-up vs the model as trained (the user's comparison):    {r['speedup_vs_trained']:.2f}x\n"
         f"  Nyström output vs exact at the same window: {r['nystrom_vs_exact_psnr']:.2f} dB PSNR"

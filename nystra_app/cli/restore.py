@@ -105,5 +105,5 @@ def _table(files: list[dict[str, Any]]) -> str:
             lines.append(f"FAILED  {f['input']}")
         else:
             lines.append(f"wrote   {f['output']}  {f['seconds']:.2f} s, attention {f['attention_share']:.0%}, "
-                         f"{f['tiles']} tile(s), fallback {f['fallback']}")
+                         f"{f['tiles']} tile(s), {f['fallback']} row(s) recomputed exactly by the guard")
     return "\n".join(lines)

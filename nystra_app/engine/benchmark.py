@@ -131,13 +131,13 @@ def bench_model(model: LoadedModel, size: int, window: int, spec: AttentionSpec,
     outputs: dict[str, Tensor] = {}
     shares: dict[str, float] = {}
     fallback = 0
-    pairs = 0
+    rows = 0
 
     def runner(name: str) -> Callable[[], None]:
         form_spec, form_window = forms[name]
 
         def call() -> None:
-            nonlocal fallback, pairs
+            nonlocal fallback, rows
             configure_attention(module, form_spec, form_window)
             collect_stats(module, reset=True)
             start = time.perf_counter()
@@ -147,7 +147,7 @@ def bench_model(model: LoadedModel, size: int, window: int, spec: AttentionSpec,
             stats = collect_stats(module, reset=True)
             shares[name] = stats.seconds / (time.perf_counter() - start)
             if name == "nystrom":
-                fallback, pairs = stats.fallback, stats.pairs
+                fallback, rows = stats.fallback, stats.rows
         return call
 
     set_attention_timing(module, True)
@@ -174,6 +174,6 @@ def bench_model(model: LoadedModel, size: int, window: int, spec: AttentionSpec,
         "speedup_vs_trained": medians["exact_trained"] / medians["nystrom"],
         "attention_share": {k: round(v, 4) for k, v in shares.items()},
         "fallback": fallback,
-        "fallback_fraction": fallback / pairs if pairs else 0.0,
+        "fallback_fraction": fallback / rows if rows else 0.0,
         "nystrom_vs_exact_psnr": 10 * math.log10(1 / mse) if mse > 0 else math.inf,
     }

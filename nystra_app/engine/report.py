@@ -177,7 +177,7 @@ def render(results: dict, pair_names: list[str]) -> str:
               "## Fidelity on the dehazing pairs", "",
               f"PSNR (dB) against ground truth per picture ({', '.join(pair_names)}), mean PSNR against exact "
               "attention at the same window, total seconds over the pictures (one run each), the share of "
-              "window-heads the guard recomputed exactly.", "",
+              "query rows the guard recomputed exactly.", "",
               "| variant | attention | window | " + " | ".join(pair_names) + " | mean | vs exact | s | vs trained time | fallback | fast layers |",
               "|---" * (8 + len(pair_names)) + "|"]
     trained = next(r for r in results["fidelity"] if r["variant"] == "exact w8")

@@ -39,8 +39,8 @@ class RestoreResult:
     seconds: float  # the whole run: tiles, transfers, blending
     tile_seconds: list[float] = field(default_factory=list)
     attention_seconds: float = 0.0
-    fallback: int = 0  # (window, head) pairs the Nyström guard recomputed exactly
-    attention_pairs: int = 0  # (window, head) pairs computed in all
+    fallback: int = 0  # query rows the Nyström guard recomputed exactly
+    attention_rows: int = 0  # query rows computed in all
     tile: int = 0  # the tile side finally used
     spec: AttentionSpec = field(default_factory=AttentionSpec)
     window: int | None = None  # None: the trained window
@@ -56,7 +56,7 @@ class RestoreResult:
 
     @property
     def fallback_fraction(self) -> float:
-        return self.fallback / self.attention_pairs if self.attention_pairs else 0.0
+        return self.fallback / self.attention_rows if self.attention_rows else 0.0
 
 
 def fast_attention(entry: ModelEntry, *, landmarks: int | None = None, iters: int | None = None,
@@ -139,7 +139,7 @@ def restore_picture(
     rgb = _from_model_layout(output, picture.channels)
     alpha = None if picture.alpha is None else _resize(picture.alpha, scale)
     restored = Picture(rgb, alpha, picture.bit_depth, None, picture.format)
-    return RestoreResult(restored, seconds, tile_seconds, stats.seconds, stats.fallback, stats.pairs,
+    return RestoreResult(restored, seconds, tile_seconds, stats.seconds, stats.fallback, stats.rows,
                          last_tile, spec, window, str(device))
 
 

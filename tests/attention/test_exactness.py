@@ -29,6 +29,16 @@ def test_equals_exact_when_landmarks_are_the_tokens() -> None:
     assert relative_error(approx, exact) <= 1e-4
 
 
+def test_truncated_svd_solve_equals_exact_when_landmarks_are_the_tokens() -> None:
+    q = well_conditioned(3, 2, 64, 16)
+    v = torch.randn(3, 2, 64, 16)
+    exact = exact_attention(q, q, v, scale=SCALE)
+    approx = nystrom(q, q, v, window=8, m=64, solve="svd", guard=False).output
+    assert relative_error(approx, exact) <= 1e-4
+    few_steps = nystrom(q, q, v, window=8, m=64, iters=1, guard=False).output
+    assert relative_error(few_steps, exact) > 1e-3  # the solve, not the iterations, made it exact
+
+
 def test_error_falls_as_landmarks_grow_on_smooth_inputs() -> None:
     q, k, v = (smooth_tokens(4, 2, 16, 16) for _ in range(3))
     exact = exact_attention(q, k, v, scale=SCALE)
@@ -142,6 +152,50 @@ def test_local_correction_makes_the_near_field_exact() -> None:
     }
     assert errors[8] < errors[None] / 4
     assert errors[16] <= 1e-5  # the block is the whole window: exact
+
+
+def test_local_plus_far_field_equals_its_dense_definition() -> None:
+    """Exact kernel on pairs in the same 4x4 block, G_L G_A^+ G_U elsewhere, shifted-window mask included."""
+    from nystra_app.attention.nystrom import landmark_logits
+    from nystra_app.attention.positional import full_bias
+
+    torch.manual_seed(0)
+    window, local, m = 8, 4, 16
+    labels = torch.zeros(2, window, window, dtype=torch.long)
+    labels[1, 6:, :] += 1
+    labels[1, :, 2:] += 2  # regions on landmark cells (2x2) that cut through local blocks (4x4)
+    regions = labels.flatten(1)
+    q, k, v = (smooth_tokens(2, 2, window, 8, amplitude=1.5).double() for _ in range(3))
+
+    def bias(offsets: torch.Tensor) -> torch.Tensor:
+        return torch.stack([-0.5 * offsets.norm(dim=-1), 0.2 * offsets[:, 0]], dim=-1).double()
+
+    geometry = WindowGeometry(window, window, m)
+    logits_l, logits_a, logits_u = landmark_logits(q, k, scale=SCALE, geometry=geometry, bias_fn=bias, regions=regions)
+    approx_kernel = logits_l.exp() @ iterative_pinv(logits_a.exp(), 6) @ logits_u.exp()
+    mask = torch.where(regions[:, :, None] == regions[:, None, :], 0.0, float("-inf")).double()
+    exact_kernel = ((q @ k.transpose(-2, -1)) * SCALE + full_bias(bias, WindowGeometry(window, window), q.device)
+                    + mask[:, None]).exp()
+    token = torch.arange(window * window)
+    block = (token // window // local) * (window // local) + (token % window) // local
+    near = block[:, None] == block[None, :]
+    kernel = torch.where(near, exact_kernel, approx_kernel)
+    expected = (kernel @ v) / kernel.sum(dim=-1, keepdim=True)
+
+    got = nystrom(q, k, v, window, m, iters=6, bias_fn=bias, regions=regions, local=local, guard=False).output
+    assert relative_error(got, expected) <= 1e-9
+    plain = nystrom(q, k, v, window, m, iters=6, bias_fn=bias, regions=regions, guard=False).output
+    assert relative_error(plain, expected) > 1e-3  # the near field made a difference
+
+
+def test_local_plus_far_field_does_not_overflow_when_the_near_field_dominates() -> None:
+    q, k, v = (torch.randn(2, 2, 64, 16) for _ in range(3))
+
+    def spike(offsets: torch.Tensor) -> torch.Tensor:  # self-attention logits far beyond exp's range
+        return torch.where(offsets.norm(dim=-1, keepdim=True) == 0, 200.0, 0.0).expand(-1, 2)
+
+    out = nystrom(q, k, v, 8, 16, iters=6, bias_fn=spike, local=4).output
+    assert torch.allclose(out, v, atol=1e-4)  # every token attends to itself only
 
 
 def test_exact_attention_in_chunks_equals_one_pass(monkeypatch) -> None:

@@ -27,7 +27,7 @@ def test_tiny_model_exact_and_nystrom_report_timings(tiny_model):
         assert out.rgb.shape == (40, 48, 3) and out.rgb.dtype == np.float32
         assert out.rgb.min() >= 0.0 and out.rgb.max() <= 1.0
         assert out.bit_depth == 16 and result.tiles == len(events) == 1
-        assert result.attention_pairs > 0 and 0 < result.attention_seconds < result.seconds
+        assert result.attention_rows > 0 and 0 < result.attention_seconds < result.seconds
         assert 0 < result.attention_share < 1 and 0 <= result.fallback_fraction <= 1
         assert result.spec == spec
 

@@ -7,7 +7,7 @@ import json
 import cv2
 import pytest
 
-from nystra_app.engine.report import Plan, run_report
+from nystra_app.engine.report import Plan, _verdicts, run_report
 
 
 @pytest.mark.shared
@@ -19,11 +19,11 @@ def test_report_has_every_table_and_plot(shared, tmp_path, monkeypatch) -> None:
         (tmp_path / "pairs" / sub).mkdir(parents=True)
         small = cv2.resize(cv2.imread(str(sots / sub / name)), (128, 96), interpolation=cv2.INTER_AREA)
         cv2.imwrite(str(tmp_path / "pairs" / sub / name), small)
-    plan = Plan(tokens=[64], repeats=1, windows=[8], ablation=[(16, 3)], ablation_window=8, pairs=1, model_rows=[])
+    plan = Plan(tokens=[64], repeats=1, windows=[8], ablation=[(16, 3)], ablation_window=8, pairs=1, wide=None, model_rows=[])
     report = run_report(tmp_path / "pairs", tmp_path / "out", plan, log=lambda _: None)
 
     text = report.read_text()
-    for heading in ("Attention time against tokens", "Attention-matrix MSE", "Spectrum", "Fidelity"):
+    for heading in ("Attention time against tokens", "Attention-matrix MSE", "Spectrum", "Fidelity", "two comparisons"):
         assert heading in text
     assert (tmp_path / "out" / "time_vs_tokens.png").stat().st_size > 10_000
     assert (tmp_path / "out" / "spectrum.png").stat().st_size > 10_000
@@ -37,3 +37,21 @@ def test_report_has_every_table_and_plot(shared, tmp_path, monkeypatch) -> None:
     assert all(0 <= value < 1 for value in mse.values())
     spectrum = results["spectrum"]["8"]
     assert spectrum[0] == pytest.approx(1.0) and spectrum[-1] < spectrum[0]
+
+
+def test_verdicts_judge_the_worst_pair_against_each_bar() -> None:
+    def row(variant: str, attention: str, window: int, seconds: float, a: float, b: float) -> dict:
+        return {"variant": variant, "attention": attention, "window": window, "seconds": seconds,
+                "psnr": {"a": a, "b": b}}
+
+    results = {"fidelity": [
+        row("exact w8", "exact", 8, 10.0, 30.0, 20.0),
+        row("exact w32", "exact", 32, 40.0, 25.0, 22.0),
+        row("good", "nystrom", 32, 10.0, 24.6, 22.5),  # 4x, worst -0.4 dB: passes the paper's bar
+        row("one bad pair", "nystrom", 32, 10.0, 24.0, 23.0),  # 4x, but one pair -1 dB
+        row("fast and faithful", "nystrom", 8, 9.5, 29.8, 20.1),  # vs trained: 1.05x faster, worst -0.2 dB
+    ]}
+    table = {line.split(" | ")[0][2:]: line for line in _verdicts(results, ["a", "b"]) if line.startswith("| ")}
+    assert "| 4.00x | -0.40 dB | **yes** |" in table["good"] and table["good"].endswith("| no |")
+    assert "| -1.00 dB | no |" in table["one bad pair"]
+    assert table["fast and faithful"].endswith("| 1.05x | -0.20 dB | **yes** |")

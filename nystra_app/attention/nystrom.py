@@ -89,7 +89,7 @@ def nystrom_attention(
         return GuardedResult(exact_attention(q, k, v, scale=scale, bias=bias, regions=regions), 0)
     exact = ExactFallback(q, k, v, scale=scale, window=window, bias_fn=bias_fn, regions=regions)
     order = None if local is None else BlockOrder(geometry.height, geometry.width, local)
-    if order is not None:
+    if order is not None:  # from here tokens are in block order; the result is restored to window order
         q, k, v = order.arrange(q), order.arrange(k), order.arrange(v)
     logits_l, logits_a, logits_u = landmark_logits(q, k, scale=scale, geometry=geometry, bias_fn=bias_fn,
                                                    regions=regions, order=order)

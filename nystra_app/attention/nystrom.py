@@ -49,9 +49,7 @@ def landmark_logits(
     logits_a = qm_scaled @ km.transpose(-2, -1)
     logits_u = qm_scaled @ k.transpose(-2, -1)
     if bias_fn is not None:
-        bias_l, bias_a, bias_u = landmark_bias(bias_fn, geometry, q.device)
-        if order is not None:
-            bias_l, bias_u = order.arrange(bias_l), order.arrange(bias_u.mT).mT
+        bias_l, bias_a, bias_u = landmark_bias(bias_fn, geometry, q.device, order)
         logits_l, logits_a, logits_u = logits_l.add_(bias_l), logits_a.add_(bias_a), logits_u.add_(bias_u)
     if regions is not None:
         nW = regions.shape[0]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from .geometry import WindowGeometry
+from .geometry import BlockOrder, WindowGeometry
 
 BiasFn = Callable[[Tensor], Tensor]
 """(P, 2) float offsets (row, column; query minus key) -> (P, heads) additive logits."""
@@ -22,7 +22,7 @@ FULL_CACHE_ELEMENTS = 1 << 22
 """Full N x N biases are kept only up to this size: larger ones cost little next to the attention."""
 
 
-def _memoised(kind: str, fn: BiasFn, geometry: WindowGeometry, device: torch.device, compute: Callable[[], object],
+def _memoised(kind: object, fn: BiasFn, geometry: WindowGeometry, device: torch.device, compute: Callable[[], object],
               keep: bool = True):
     """Bias depends only on the weights and the geometry, yet every block asks for it on every
     tile; each module keeps its own. The key holds the module's parameter versions, which any
@@ -48,9 +48,18 @@ def full_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> Ten
     return _memoised("full", fn, geometry, device, lambda: _full_bias(fn, geometry, device), keep)  # type: ignore[return-value]
 
 
-def landmark_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
-    """Bias for G_L (heads, N, m), G_A (heads, m, m) and G_U (heads, m, N) at the landmarks."""
-    return _memoised("landmark", fn, geometry, device, lambda: _landmark_bias(fn, geometry, device))  # type: ignore[return-value]
+def landmark_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device,
+                  order: BlockOrder | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """Bias for G_L (heads, N, m), G_A (heads, m, m) and G_U (heads, m, N) at the landmarks, with the
+    token axes in block `order` when given (kept in that order, not re-ordered on every call)."""
+
+    def compute() -> tuple[Tensor, Tensor, Tensor]:
+        bias_l, bias_a, bias_u = _landmark_bias(fn, geometry, device)
+        if order is None:
+            return bias_l, bias_a, bias_u
+        return order.arrange(bias_l), bias_a, order.arrange(bias_u.mT).mT.contiguous()
+
+    return _memoised(("landmark", order), fn, geometry, device, compute)  # type: ignore[return-value]
 
 
 def row_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device, heads: Tensor, rows: Tensor) -> Tensor:

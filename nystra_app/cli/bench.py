@@ -44,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     paper = kinds.add_parser("paper", help="the paper's tables and plots on this machine, as a markdown report")
     paper.add_argument("--data", type=Path, required=True,
                        help="folder holding dehazing pairs (sub-folders hazy/ and GT/), e.g. ../shared/testimages/dehaze")
-    paper.add_argument("--out", type=Path, required=True, help="folder for report.md, results.json and plots")
+    paper.add_argument("--out", type=Path, required=True, help="folder to write benchmarks.md into, with its plots and results.json in benchmarks/ beside it (e.g. docs)")
     paper.add_argument("--quick", action="store_true", help="a smaller plan (about 3 minutes on 2 cores)")
     paper.set_defaults(handler=_paper)
 

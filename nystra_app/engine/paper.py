@@ -19,15 +19,15 @@ from ..attention.module import AttentionCall
 from ..models import LoadedModel, collect_stats, configure_attention
 from ..models.calibration import apply_layer_guard, measure_layer_errors
 from ..models.switch import observing
-from .benchmark import AttentionBenchConfig, bench_attention
+from .benchmark import CPU, AttentionBenchConfig, bench_attention
 from .evaluate import Pair
 from .imageio import read_image
 from .metrics import psnr
 
 
-def time_vs_tokens(tokens: list[int], repeats: int) -> list[dict]:
+def time_vs_tokens(tokens: list[int], repeats: int, device: torch.device = CPU) -> list[dict]:
     """Fig. 5: attention-core time against tokens per window, exact and Nyström (m = 16)."""
-    return [bench_attention(AttentionBenchConfig(tokens=n, windows=8, heads=4, repeats=repeats, warmup=1))
+    return [bench_attention(AttentionBenchConfig(tokens=n, windows=8, heads=4, repeats=repeats, warmup=1), device)
             for n in tokens]
 
 
@@ -86,6 +86,7 @@ class Variant:
     spec: AttentionSpec
     window: int | None = None  # None: trained
     layer_tolerance: float | None = None  # per-layer guard, calibrated once on the first picture
+    reach: str = "extrapolate"  # how biases answer offsets beyond the trained window (attention.reach)
 
 
 def fidelity(model: LoadedModel, pairs: list[Pair], variants: list[Variant]) -> list[dict]:
@@ -96,13 +97,13 @@ def fidelity(model: LoadedModel, pairs: list[Pair], variants: list[Variant]) -> 
     module = model.module
     pictures = [(torch.from_numpy(read_image(p.input).rgb.transpose(2, 0, 1).copy())[None],
                  read_image(p.target).rgb, p.input.name) for p in pairs]
-    exact_by_window: dict[int | None, list[np.ndarray]] = {}
+    exact_by_setting: dict[tuple[int | None, str], list[np.ndarray]] = {}  # (window, reach) -> outputs
     rows = []
     configure_attention(module, EXACT)
     with torch.inference_mode():  # one-time costs (allocator, kernels) must not land on the first variant timed
         module(pictures[0][0])
     for variant in sorted(variants, key=lambda v: v.spec.kind != "exact"):  # exact first: the references
-        configure_attention(module, variant.spec, variant.window)
+        configure_attention(module, variant.spec, variant.window, variant.reach)
         fast_layers = None
         if variant.layer_tolerance is not None:
             errors = measure_layer_errors(module, variant.spec, pictures[0][0], variant.window)
@@ -118,12 +119,13 @@ def fidelity(model: LoadedModel, pairs: list[Pair], variants: list[Variant]) -> 
             outputs.append(out)
         stats = collect_stats(module, reset=True)
         if variant.spec.kind == "exact":
-            exact_by_window.setdefault(variant.window, outputs)
-        reference = exact_by_window.get(variant.window)
+            exact_by_setting.setdefault((variant.window, variant.reach), outputs)
+        reference = exact_by_setting.get((variant.window, variant.reach))
         rows.append({
             "variant": variant.label,
             "attention": variant.spec.describe(),
             "window": variant.window or model.entry.trained_window,
+            "reach": variant.reach,
             "psnr": {name: psnr(out, gt) for out, (_, gt, name) in zip(outputs, pictures)},
             "psnr_vs_exact": None if reference is None else float(np.mean([psnr(o, r) for o, r in zip(outputs, reference)])),
             "seconds": seconds,

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..attention import SwitchableAttention
+from ..attention.reach import OffsetReach
 from .windows import merge_windows, pad_reflect, split_windows
 
 
@@ -84,8 +85,12 @@ class MetaBiasAttention(SwitchableAttention):
         # for whatever window is in use.
         self.register_buffer("relative_positions", _log_offsets_grid(window_size))
         self.meta = nn.Sequential(nn.Linear(2, 256), nn.ReLU(True), nn.Linear(256, num_heads))
+        self.reach = OffsetReach(window_size)
 
     def bias(self, offsets: Tensor) -> Tensor:
+        return self.reach.bias(self._meta_bias, offsets)
+
+    def _meta_bias(self, offsets: Tensor) -> Tensor:
         return self.meta(torch.sign(offsets) * torch.log1p(offsets.abs()))
 
     def forward(self, qkv: Tensor, window: int) -> Tensor:

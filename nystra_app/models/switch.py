@@ -14,6 +14,7 @@ from ..attention import (
     WindowGeometry,
 )
 from ..attention.module import AttentionCall
+from ..attention.reach import OffsetReach
 
 
 def windowed_layers(model: nn.Module) -> list[nn.Module]:
@@ -28,20 +29,30 @@ def trained_window(model: nn.Module) -> int:
     return layers[0].trained_window
 
 
-def configure_attention(model: nn.Module, spec: AttentionSpec, window: int | None = None) -> None:
-    """Switch attention at run time, without reloading weights. window=None restores the trained one.
+def configure_attention(model: nn.Module, spec: AttentionSpec, window: int | None = None,
+                        reach: str = "extrapolate") -> None:
+    """Switch attention at run time, without reloading weights. window=None restores the trained one;
+    `reach` says how position biases answer offsets beyond the trained window (attention.reach).
 
-    Raises ValueError before changing anything if the landmarks do not fit the window.
+    Raises ValueError before changing anything if the landmarks do not fit the window, or if the
+    reach cuts attention off, which only exact attention can do.
     """
     layers = windowed_layers(model)
     if spec.uses_landmark_cells:
         for layer in layers:
             size = layer.trained_window if window is None else window
             WindowGeometry(size, size, spec.landmarks)  # validates
+    modules = attention_modules(model)
+    reaches = {m: OffsetReach(m.reach.trained, reach) for m in modules if isinstance(getattr(m, "reach", None), OffsetReach)}
+    if spec.kind != "exact" and any(r.cuts_off for r in reaches.values()):
+        raise ValueError(f"offset reach {reach!r} cuts attention off beyond the trained offsets, which a low-rank "
+                         "kernel cannot represent; use it with exact attention")
     for layer in layers:
         layer.set_window(window)
-    for module in attention_modules(model):
+    for module in modules:
         module.spec = spec
+    for module, bias_reach in reaches.items():
+        module.reach = bias_reach
 
 
 def attention_modules(model: nn.Module) -> list[SwitchableAttention]:

@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from ..attention import SwitchableAttention
+from ..attention.reach import OffsetReach
 
 
 def relative_position_index(window: int) -> Tensor:
@@ -62,8 +63,12 @@ class TableBiasAttention(SwitchableAttention):
         self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * window_size - 1) ** 2, num_heads))
         # Kept only so official checkpoints load strictly; the bias is computed from offsets.
         self.register_buffer("relative_position_index", relative_position_index(window_size))
+        self.reach = OffsetReach(window_size)  # "extrapolate" here is the table's own edge clamp
 
     def bias(self, offsets: Tensor) -> Tensor:
+        return self.reach.bias(self._table_bias, offsets)
+
+    def _table_bias(self, offsets: Tensor) -> Tensor:
         return interpolate_table(self.relative_position_bias_table, self.table_window, offsets)
 
     def attend_windows(self, q: Tensor, k: Tensor, v: Tensor, window: int, regions: Tensor | None) -> Tensor:

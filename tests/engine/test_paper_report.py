@@ -19,18 +19,27 @@ def test_report_has_every_table_and_plot(shared, tmp_path, monkeypatch) -> None:
         (tmp_path / "pairs" / sub).mkdir(parents=True)
         small = cv2.resize(cv2.imread(str(sots / sub / name)), (128, 96), interpolation=cv2.INTER_AREA)
         cv2.imwrite(str(tmp_path / "pairs" / sub / name), small)
-    plan = Plan(tokens=[64], repeats=1, windows=[8], ablation=[(16, 3)], ablation_window=8, pairs=1, wide=None, model_rows=[])
+    plan = Plan(tokens=[64], repeats=1, windows=[8, 16], ablation=[(16, 3)], ablation_window=8, pairs=1, wide=None,
+                model_rows=[])
     report = run_report(tmp_path / "pairs", tmp_path / "out", plan, log=lambda _: None)
 
     text = report.read_text()
-    for heading in ("Attention time against tokens", "Attention-matrix MSE", "Spectrum", "Fidelity", "two comparisons"):
+    assert report == tmp_path / "out" / "benchmarks.md"
+    for heading in ("Attention time against tokens", "Attention-matrix MSE", "Spectrum", "Fidelity", "two comparisons",
+                    "Enlarging the window without retraining"):
         assert heading in text
-    assert (tmp_path / "out" / "time_vs_tokens.png").stat().st_size > 10_000
-    assert (tmp_path / "out" / "spectrum.png").stat().st_size > 10_000
-    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assets = tmp_path / "out" / "benchmarks"
+    assert (assets / "time_vs_tokens.png").stat().st_size > 10_000
+    assert (assets / "spectrum.png").stat().st_size > 10_000
+    assert "](benchmarks/spectrum.png)" in text
+    results = json.loads((assets / "results.json").read_text())
     rows = {r["variant"]: r for r in results["fidelity"]}
     assert rows["exact w8"]["psnr_vs_exact"] > 90  # exact against itself
     assert 20 < rows["PnP-Nystra w8"]["psnr_vs_exact"] < 90
+    # each offset reach is a different model at w16, judged against exact with the same reach
+    assert rows["exact w16, clamped offsets"]["psnr_vs_exact"] > 90
+    assert rows["exact w16, clamped offsets"]["psnr"] != rows["exact w16"]["psnr"]
+    assert 20 < rows["PnP-Nystra + local 8, m=16 k=6, w16, clamped offsets"]["psnr_vs_exact"] < 90
     mse = results["mse"]["8"]
     assert {"nystrom(m=16, iters=6)", "nystromformer(m=16, iters=6)", "performer(features=64)",
             "linformer(rank=16)", "linear(elu+1)"} <= set(mse)
@@ -42,7 +51,7 @@ def test_report_has_every_table_and_plot(shared, tmp_path, monkeypatch) -> None:
 def test_verdicts_judge_the_worst_pair_against_each_bar() -> None:
     def row(variant: str, attention: str, window: int, seconds: float, a: float, b: float) -> dict:
         return {"variant": variant, "attention": attention, "window": window, "seconds": seconds,
-                "psnr": {"a": a, "b": b}}
+                "psnr": {"a": a, "b": b}, "reach": "extrapolate"}
 
     results = {"fidelity": [
         row("exact w8", "exact", 8, 10.0, 30.0, 20.0),

@@ -71,7 +71,7 @@ def variants(plan: Plan) -> list[Variant]:
     rows += [Variant(f"PnP-Nystra w{w}", PLAIN, w) for w in plan.windows]
     rows += [_local(16, 6, 8, w) for w in plan.windows[1:]]
     if big >= 32:
-        rows += [_local(16, 3, 8, big), _local(64, 6, 8, big), _local(64, 6, 16, big)]
+        rows += [_local(16, 3, 8, big), _local(64, 6, 8, big), _local(32, 6, 16, big), _local(64, 6, 16, big)]
         rows += [Variant(f"PnP-Nystra + local 8, m=64, truncated SVD, w{big}",
                          AttentionSpec("nystrom", landmarks=64, local=8, solve="svd"), big)]
     if plan.wide:

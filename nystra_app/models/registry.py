@@ -20,7 +20,7 @@ Task = Literal["dehaze", "denoise", "deblur", "super-resolve"]
 
 @dataclass(frozen=True)
 class FastDefault:
-    """The Nyström setting the app uses for 'Fast', chosen by measurement (docs/benchmarks/report.md)."""
+    """The Nyström setting the app uses for 'Fast', chosen by measurement (docs/benchmarks.md)."""
 
     window: int | None = None  # None: the trained window
     landmarks: int = 16

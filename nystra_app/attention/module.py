@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from .compute import compute_attention
 from .guard import GuardedResult
 from .positional import BiasFn
+from .reach import OffsetReach
 from .spec import EXACT, AttentionSpec
 
 
@@ -91,3 +92,22 @@ class SwitchableAttention(nn.Module):
         if self.timing and device.type == "cuda":
             torch.cuda.synchronize(device)
         return time.perf_counter()
+
+
+class PositionBiasAttention(SwitchableAttention):
+    """Window attention with a relative-position bias learned at one window size.
+
+    `reach` says how the bias answers offsets beyond that window (see reach.py); the model switch
+    sets it, and subclasses give only the learned bias, as `learned_bias`.
+    """
+
+    def __init__(self, trained_window: int) -> None:
+        super().__init__()
+        self.reach = OffsetReach(trained_window)
+
+    def bias(self, offsets: Tensor) -> Tensor:
+        return self.reach.bias(self.learned_bias, offsets)
+
+    def learned_bias(self, offsets: Tensor) -> Tensor:
+        """(P, 2) offsets -> (P, heads) logits, as trained."""
+        raise NotImplementedError

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ..attention import SwitchableAttention
-from ..attention.reach import OffsetReach
+from ..attention.module import PositionBiasAttention
 from .windows import merge_windows, pad_reflect, split_windows
 
 
@@ -74,23 +73,19 @@ class PointwiseMlp(nn.Module):
         return self.mlp(x)
 
 
-class MetaBiasAttention(SwitchableAttention):
+class MetaBiasAttention(PositionBiasAttention):
     """Window attention whose position bias is an MLP over sign(d) * log(1 + |d|) offsets."""
 
     def __init__(self, dim: int, num_heads: int, window_size: int) -> None:
-        super().__init__()
+        super().__init__(window_size)
         self.num_heads = num_heads
         self.head_dim = dim // num_heads
         # Kept only so official checkpoints (which store it) load strictly; offsets are computed
         # for whatever window is in use.
         self.register_buffer("relative_positions", _log_offsets_grid(window_size))
         self.meta = nn.Sequential(nn.Linear(2, 256), nn.ReLU(True), nn.Linear(256, num_heads))
-        self.reach = OffsetReach(window_size)
 
-    def bias(self, offsets: Tensor) -> Tensor:
-        return self.reach.bias(self._meta_bias, offsets)
-
-    def _meta_bias(self, offsets: Tensor) -> Tensor:
+    def learned_bias(self, offsets: Tensor) -> Tensor:
         return self.meta(torch.sign(offsets) * torch.log1p(offsets.abs()))
 
     def forward(self, qkv: Tensor, window: int) -> Tensor:

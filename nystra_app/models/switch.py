@@ -13,7 +13,7 @@ from ..attention import (
     SwitchableAttention,
     WindowGeometry,
 )
-from ..attention.module import AttentionCall
+from ..attention.module import AttentionCall, PositionBiasAttention
 from ..attention.reach import OffsetReach
 
 
@@ -43,7 +43,7 @@ def configure_attention(model: nn.Module, spec: AttentionSpec, window: int | Non
             size = layer.trained_window if window is None else window
             WindowGeometry(size, size, spec.landmarks)  # validates
     modules = attention_modules(model)
-    reaches = {m: OffsetReach(m.reach.trained, reach) for m in modules if isinstance(getattr(m, "reach", None), OffsetReach)}
+    reaches = {m: OffsetReach(m.reach.trained, reach) for m in modules if isinstance(m, PositionBiasAttention)}
     if spec.kind != "exact" and any(r.cuts_off for r in reaches.values()):
         raise ValueError(f"offset reach {reach!r} cuts attention off beyond the trained offsets, which a low-rank "
                          "kernel cannot represent; use it with exact attention")

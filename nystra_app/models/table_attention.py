@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..attention import SwitchableAttention
-from ..attention.reach import OffsetReach
+from ..attention.module import PositionBiasAttention
 
 
 def relative_position_index(window: int) -> Tensor:
@@ -49,7 +48,7 @@ def interpolate_table(table: Tensor, window: int, offsets: Tensor) -> Tensor:
     return top * (1 - fy) + bottom * fy
 
 
-class TableBiasAttention(SwitchableAttention):
+class TableBiasAttention(PositionBiasAttention):
     """Multi-head window attention whose bias is the official `relative_position_bias_table`.
 
     Subclasses own the q/k/v and output projections (their names differ between SwinIR and
@@ -57,18 +56,14 @@ class TableBiasAttention(SwitchableAttention):
     """
 
     def __init__(self, num_heads: int, window_size: int) -> None:
-        super().__init__()
+        super().__init__(window_size)
         self.num_heads = num_heads
         self.table_window = window_size
         self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * window_size - 1) ** 2, num_heads))
         # Kept only so official checkpoints load strictly; the bias is computed from offsets.
         self.register_buffer("relative_position_index", relative_position_index(window_size))
-        self.reach = OffsetReach(window_size)  # "extrapolate" here is the table's own edge clamp
 
-    def bias(self, offsets: Tensor) -> Tensor:
-        return self.reach.bias(self._table_bias, offsets)
-
-    def _table_bias(self, offsets: Tensor) -> Tensor:
+    def learned_bias(self, offsets: Tensor) -> Tensor:
         return interpolate_table(self.relative_position_bias_table, self.table_window, offsets)
 
     def attend_windows(self, q: Tensor, k: Tensor, v: Tensor, window: int, regions: Tensor | None) -> Tensor:

@@ -47,7 +47,7 @@ def test_neighbourhood_equals_attention_over_the_trained_neighbourhood_only() ->
         ys, xs = torch.meshgrid(torch.arange(16), torch.arange(16), indexing="ij")
         pos = torch.stack([ys.flatten(), xs.flatten()], -1).float()
         rel = pos[:, None] - pos[None]  # (N, N, 2)
-        bias = attn._meta_bias(rel.reshape(-1, 2)).reshape(256, 256, 2).permute(2, 0, 1)
+        bias = attn.learned_bias(rel.reshape(-1, 2)).reshape(256, 256, 2).permute(2, 0, 1)
         bias = bias.masked_fill((rel.abs() > 3).any(-1), float("-inf"))
         expected = exact_attention(q, k, v, scale=0.5, bias=bias)
     assert torch.allclose(ours, expected, atol=1e-5)

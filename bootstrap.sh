@@ -15,11 +15,11 @@ torch_version="${NYSTRA_TORCH_VERSION:-2.13.0}"
 mode="${1:-}"
 [ $# -gt 0 ] && shift
 case "$mode" in
-  app) extras="gui" ;;
-  test) extras="gui,test" ;;
-  cli) extras="" ;;
+  app|test|cli) ;;
   *) echo "usage: $0 app|test|cli [ARGS...]" >&2; exit 2 ;;
 esac
+# Every extra, whatever the mode: switching between app, test and cli never reinstalls.
+extras="gui,test,bench"
 
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
@@ -27,7 +27,7 @@ if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
   echo "Installing torch==$torch_version ..." >&2
   "${pip[@]}" install ${NYSTRA_TORCH_INDEX:+--index-url "$NYSTRA_TORCH_INDEX"} "torch==$torch_version"
 fi
-# Reinstall the project only when its metadata or the requested extras change.
+# Reinstall the project only when its metadata changes.
 stamp="$venv/.nystra-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

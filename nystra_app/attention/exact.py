@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .spec import ExactImpl
+ExactImpl = Literal["auto", "matmul", "sdpa"]
 
 
 def region_mask(labels: Tensor, key_labels: Tensor | None = None) -> Tensor:

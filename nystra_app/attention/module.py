@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 from torch import Tensor, nn
+from torch.utils.hooks import RemovableHandle
 
 from .compute import compute_attention
 from .guard import GuardedResult
 from .positional import BiasFn
-from .reach import OffsetReach
 from .spec import EXACT, AttentionSpec
 
 
@@ -34,7 +36,7 @@ class AttentionStats:
 
 @dataclass(frozen=True)
 class AttentionCall:
-    """One call's inputs, so an observer can recompute it with another spec."""
+    """One call's inputs, so an attention hook can recompute it with another spec."""
 
     q: Tensor
     k: Tensor
@@ -49,11 +51,17 @@ class AttentionCall:
                                  window=self.window, bias_fn=self.bias_fn, regions=self.regions)
 
 
+AttentionHook = Callable[[AttentionCall, Tensor], None]
+"""Called with every attention call's inputs and its output (measurements on real features)."""
+
+
 class SwitchableAttention(nn.Module):
     """Computes attention on partitioned windows as `spec` says: exact or PnP-Nystra.
 
     Subclasses own their parameters (named as the official checkpoints name them) and call
-    `attend`; `nystra_app.models.switch` changes `spec` on every instance at once.
+    `attend`; `nystra_app.models.switch` changes `spec` on every instance at once. Observers
+    (the research package's measurements) attach through `register_attention_hook`, as torch's
+    forward hooks do, so the product carries no field for them.
     """
 
     def __init__(self) -> None:
@@ -61,8 +69,12 @@ class SwitchableAttention(nn.Module):
         self.spec: AttentionSpec = EXACT
         self.stats = AttentionStats()
         self.timing = False  # synchronise and time each call (costly on GPUs, so opt-in)
-        # Called with every call's inputs and output: calibration and measurements on real features.
-        self.observer: Callable[[AttentionCall, Tensor], None] | None = None
+        self._attention_hooks: OrderedDict[int, AttentionHook] = OrderedDict()  # weakly referenced by handles
+
+    def register_attention_hook(self, hook: AttentionHook) -> RemovableHandle:
+        handle = RemovableHandle(self._attention_hooks)
+        self._attention_hooks[handle.id] = hook
+        return handle
 
     def attend(
         self,
@@ -84,8 +96,8 @@ class SwitchableAttention(nn.Module):
         self.stats.fallback += fallback
         if self.timing:
             self.stats.seconds += self._clock(q.device) - start
-        if self.observer is not None:
-            self.observer(AttentionCall(q, k, v, scale, window, bias_fn, regions), out)
+        for hook in list(self._attention_hooks.values()):
+            hook(AttentionCall(q, k, v, scale, window, bias_fn, regions), out)
         return out
 
     def _clock(self, device: torch.device) -> float:
@@ -94,19 +106,32 @@ class SwitchableAttention(nn.Module):
         return time.perf_counter()
 
 
-class PositionBiasAttention(SwitchableAttention):
-    """Window attention with a relative-position bias learned at one window size.
+class BiasTransform(Protocol):
+    """Changes how a learned bias answers offsets (the research package's offset reach). Must be
+    hashable: the bias cache keys on it."""
 
-    `reach` says how the bias answers offsets beyond that window (see reach.py); the model switch
-    sets it, and subclasses give only the learned bias, as `learned_bias`.
+    def __call__(self, learned: BiasFn, offsets: Tensor) -> Tensor: ...
+
+    def __hash__(self) -> int: ...
+
+
+class PositionBiasAttention(SwitchableAttention):
+    """Window attention with a relative-position bias learned at one window size (height, width).
+
+    Subclasses give only the learned bias, as `learned_bias`. `bias_transform`, None in the
+    product, is the hook through which research changes the bias beyond the trained offsets.
     """
 
-    def __init__(self, trained_window: int) -> None:
+    def __init__(self, trained_window: int | tuple[int, int]) -> None:
         super().__init__()
-        self.reach = OffsetReach(trained_window)
+        self.trained_window: tuple[int, int] = (
+            (trained_window, trained_window) if isinstance(trained_window, int) else tuple(trained_window))  # type: ignore[assignment]
+        self.bias_transform: BiasTransform | None = None
 
     def bias(self, offsets: Tensor) -> Tensor:
-        return self.reach.bias(self.learned_bias, offsets)
+        if self.bias_transform is None:
+            return self.learned_bias(offsets)
+        return self.bias_transform(self.learned_bias, offsets)
 
     def learned_bias(self, offsets: Tensor) -> Tensor:
         """(P, 2) offsets -> (P, heads) logits, as trained."""

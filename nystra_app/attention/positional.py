@@ -36,8 +36,8 @@ def _memoised(kind: object, fn: BiasFn, geometry: WindowGeometry, device: torch.
     if cache.get("versions") != versions:
         cache.clear()
         cache["versions"] = versions
-    # How far the bias reaches (see reach.py) changes its values without touching a weight.
-    key = (kind, geometry, getattr(owner, "reach", None), device.type, device.index, torch.is_inference_mode_enabled())
+    # A bias transform (research's offset reach) changes the values without touching a weight.
+    key = (kind, geometry, getattr(owner, "bias_transform", None), device.type, device.index, torch.is_inference_mode_enabled())
     if key not in cache:
         cache[key] = compute()
     return cache[key]

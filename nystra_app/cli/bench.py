@@ -1,14 +1,19 @@
-"""`nystra bench attention|model`: speed as ratios, both comparisons stated."""
+"""`nystra bench attention|model|paper`: speed as ratios, both comparisons stated.
+
+The measurements live in the research package, loaded only when a bench command runs; the paper
+report's plots need the `bench` extra (matplotlib).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
 import torch
 
-from ..engine.benchmark import AttentionBenchConfig, bench_attention, bench_model
+from ..errors import NystraError
 from ..models import get_entry, load_model
 from .common import add_attention_options, add_json_option, emit, fast_setting
 
@@ -50,7 +55,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _paper(args: argparse.Namespace) -> int:
-    from ..engine.report import FULL, QUICK, run_report
+    if importlib.util.find_spec("matplotlib") is None:
+        raise NystraError("`nystra bench paper` draws its plots with matplotlib, which is not installed; "
+                          "install the bench extra: pip install 'nystra-app[bench]' (./bootstrap.sh installs it)")
+    from ..research.report import FULL, QUICK, run_report
 
     report = run_report(args.data, args.out, QUICK if args.quick else FULL,
                         log=lambda step: print(f"nystra: {step}", file=sys.stderr, flush=True))
@@ -59,6 +67,8 @@ def _paper(args: argparse.Namespace) -> int:
 
 
 def _attention(args: argparse.Namespace) -> int:
+    from ..research.benchmark import AttentionBenchConfig, bench_attention
+
     cfg = AttentionBenchConfig(tokens=args.tokens, dim=args.dim, landmarks=args.landmarks, iters=args.iters,
                                windows=args.windows, heads=args.heads, repeats=args.repeats, guard=not args.no_guard)
     r = bench_attention(cfg, torch.device(args.device))
@@ -74,6 +84,8 @@ def _attention(args: argparse.Namespace) -> int:
 
 
 def _model(args: argparse.Namespace) -> int:
+    from ..research.benchmark import bench_model
+
     entry = get_entry(args.model)
     spec, window = fast_setting(args, entry)
     window = window or entry.trained_window

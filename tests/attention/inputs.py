@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from nystra_app.attention.synthetic import smooth_tokens
+from nystra_app.research.synthetic import smooth_tokens
 
 __all__ = ["relative_error", "smooth_tokens", "well_conditioned"]
 

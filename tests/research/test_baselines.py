@@ -5,16 +5,17 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from nystra_app.attention import AttentionSpec, WindowGeometry, exact_attention
-from nystra_app.attention.baselines import (
+from nystra_app.attention import WindowGeometry, exact_attention
+from nystra_app.research.baselines import (
     linear_attention,
     linformer_attention,
     nystromformer_attention,
     performer_attention,
 )
 from nystra_app.attention.compute import compute_attention
+from nystra_app.research import ResearchSpec
 
-from .inputs import relative_error, smooth_tokens, well_conditioned
+from ..attention.inputs import relative_error, smooth_tokens, well_conditioned
 
 SCALE = 16**-0.5
 
@@ -54,6 +55,6 @@ def test_linear_attention_equals_its_quadratic_form() -> None:
 def test_every_kind_runs_through_one_entry_point() -> None:
     q, k, v = (smooth_tokens(2, 2, 8, 16) for _ in range(3))
     exact = exact_attention(q, k, v, scale=SCALE)
-    for kind in ("exact", "nystrom", "nystromformer", "performer", "linformer", "linear"):
-        out = compute_attention(AttentionSpec(kind, landmarks=16), q, k, v, scale=SCALE, window=(8, 8)).output
+    for kind in ("exact", "nystrom", "nystrom-research", "nystromformer", "performer", "linformer", "linear"):
+        out = compute_attention(ResearchSpec(kind, landmarks=16), q, k, v, scale=SCALE, window=(8, 8)).output
         assert out.shape == exact.shape and torch.isfinite(out).all(), kind

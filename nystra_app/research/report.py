@@ -12,9 +12,10 @@ import numpy as np
 import torch
 
 from ..attention import EXACT, AttentionSpec
+from ..engine.imageio import read_image
 from ..models import load_model
 from .benchmark import CPU, bench_model
-from .imageio import read_image
+from .kinds import ResearchSpec
 from .paper import (
     Variant,
     capture_calls,
@@ -73,7 +74,7 @@ def variants(plan: Plan) -> list[Variant]:
     if big >= 32:
         rows += [_local(16, 3, 8, big), _local(64, 6, 8, big), _local(32, 6, 16, big), _local(64, 6, 16, big)]
         rows += [Variant(f"PnP-Nystra + local 8, m=64, truncated SVD, w{big}",
-                         AttentionSpec("nystrom", landmarks=64, local=8, solve="svd"), big)]
+                         ResearchSpec("nystrom-research", landmarks=64, local=8, solve="svd"), big)]
     if plan.wide:
         rows += [Variant(f"exact w{plan.wide}", EXACT, plan.wide), Variant(f"PnP-Nystra w{plan.wide}", PLAIN, plan.wide)]
         rows += [_local(m, 6, 16, plan.wide) for m in (16, 64)]
@@ -82,15 +83,15 @@ def variants(plan: Plan) -> list[Variant]:
                  Variant(f"exact w{w}, trained neighbourhood", EXACT, w, reach="neighbourhood"),
                  Variant(f"PnP-Nystra + local 8, m=16 k=6, w{w}, clamped offsets",
                          AttentionSpec("nystrom", landmarks=16, iters=6, local=8), w, reach="clamp")]
-    rows += [Variant(f"PnP-Nystra, sampled landmarks w{w}", AttentionSpec("nystrom", 16, 6, sampled_landmarks=True), w)
+    rows += [Variant(f"PnP-Nystra, sampled landmarks w{w}", ResearchSpec("nystrom-research", 16, 6, sampled_landmarks=True), w)
              for w in plan.windows[:1]]
     rows += [Variant(f"PnP-Nystra + layer guard {t} w8", PLAIN, 8, layer_tolerance=t) for t in (0.1, 0.2)]
-    rows += [Variant(f"{kind} w{big}", AttentionSpec(kind, landmarks=16, iters=6, features=64), big)
+    rows += [Variant(f"{kind} w{big}", ResearchSpec(kind, landmarks=16, iters=6, features=64), big)
              for kind in ("nystromformer", "performer", "linformer", "linear")]
     rows += [Variant(f"ablation m={m} k={k} w{plan.ablation_window}", AttentionSpec("nystrom", m, k),
                      plan.ablation_window) for m, k in plan.ablation]
     rows += [Variant(f"ablation m=16, truncated SVD w{plan.ablation_window}",
-                     AttentionSpec("nystrom", 16, solve="svd"), plan.ablation_window)]
+                     ResearchSpec("nystrom-research", 16, solve="svd"), plan.ablation_window)]
     return list({(v.label): v for v in rows}.values())
 
 
@@ -115,9 +116,9 @@ def run_report(data: Path, out: Path, plan: Plan, log: Callable[[str], None]) ->
     pairs = pairs[: plan.pairs] if plan.pairs else pairs
     image = torch.from_numpy(np.ascontiguousarray(read_image(pairs[0].input).rgb.transpose(2, 0, 1)))[None]
     results["mse"], results["spectrum"] = {}, {}
-    baselines = [PLAIN, AttentionSpec("nystrom", 16, 6, local=8), AttentionSpec("nystromformer", 16, 6),
-                 AttentionSpec("performer", features=64), AttentionSpec("linformer", landmarks=16),
-                 AttentionSpec("linear")]
+    baselines = [PLAIN, AttentionSpec("nystrom", 16, 6, local=8), ResearchSpec("nystromformer", 16, 6),
+                 ResearchSpec("performer", features=64), ResearchSpec("linformer", landmarks=16),
+                 ResearchSpec("linear")]
     for window in plan.windows:
         log(f"real features at window {window}: attention-matrix MSE and spectrum")
         calls = capture_calls(model.module, image, window, max_windows=2 if window >= 32 else 4)

@@ -12,11 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .geometry import WindowGeometry
-from .guard import ExactFallback, GuardedResult, guarded
-from .nystrom import landmark_logits
-from .pinv import iterative_pinv
-from .positional import BiasFn
+from ..attention.geometry import WindowGeometry
+from ..attention.guard import ExactFallback, GuardedResult, guarded
+from ..attention.nystrom import landmark_logits
+from ..attention.pinv import iterative_pinv
+from ..attention.positional import BiasFn
 
 SEED = 0
 """Random features and projections are drawn from a fixed seed, so results are reproducible."""

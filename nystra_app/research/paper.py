@@ -7,7 +7,7 @@ used where held (DehazeFormer-T), random weights for timing-only rows, and every
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +16,14 @@ from torch import Tensor, nn
 
 from ..attention import EXACT, AttentionSpec
 from ..attention.module import AttentionCall, AttentionStats
+from ..engine.evaluate import Pair, pair_folders
+from ..engine.imageio import read_image
+from ..engine.metrics import psnr
 from ..models import LoadedModel, collect_stats, configure_attention
-from ..models.calibration import apply_layer_guard, measure_layer_errors
-from ..models.switch import observing
 from .benchmark import CPU, AttentionBenchConfig, bench_attention
-from .evaluate import Pair
-from .imageio import read_image
-from .metrics import psnr
+from .calibration import apply_layer_guard, measure_layer_errors
+from .observe import observing
+from .reach import configure_with_reach
 
 
 def time_vs_tokens(tokens: list[int], repeats: int, device: torch.device = CPU) -> list[dict]:
@@ -54,7 +55,7 @@ def attention_matrices(call: AttentionCall, spec: AttentionSpec) -> Tensor:
     """(B, H, N, N) attention matrix a spec implies: its output for V = identity."""
     B, H, N, _ = call.q.shape
     eye = torch.eye(N, dtype=call.q.dtype).expand(B, H, N, N)
-    unguarded = AttentionSpec(**{**spec.__dict__, "guard": False}) if spec.kind != "exact" else spec
+    unguarded = replace(spec, guard=False) if spec.kind != "exact" else spec
     with torch.inference_mode():
         return call.compute(unguarded, v=eye).output
 
@@ -86,7 +87,7 @@ class Variant:
     spec: AttentionSpec
     window: int | None = None  # None: trained
     layer_tolerance: float | None = None  # per-layer guard, calibrated once on the first picture
-    reach: str = "extrapolate"  # how biases answer offsets beyond the trained window (attention.reach)
+    reach: str = "extrapolate"  # how biases answer offsets beyond the trained window (reach.py)
 
 
 def fidelity(model: LoadedModel, pairs: list[Pair], variants: list[Variant]) -> list[dict]:
@@ -103,8 +104,8 @@ def fidelity(model: LoadedModel, pairs: list[Pair], variants: list[Variant]) -> 
               for v in variants if v.layer_tolerance is not None}  # calibrated once, on the first picture
 
     def configure(variant: Variant) -> str | None:
+        configure_with_reach(module, variant.spec, variant.window, variant.reach)
         if variant.layer_tolerance is None:
-            configure_attention(module, variant.spec, variant.window, variant.reach)
             return None
         report = apply_layer_guard(module, variant.spec, guards[variant.label], variant.layer_tolerance, variant.window)
         return f"{sum(r.fast for r in report)}/{len(report)}"
@@ -136,7 +137,7 @@ def fidelity(model: LoadedModel, pairs: list[Pair], variants: list[Variant]) -> 
                 references.setdefault((variant.window, variant.reach), out)
             if (variant.window, variant.reach) in references:
                 vs_exact[variant.label].append(psnr(out, references[variant.window, variant.reach]))
-    configure_attention(module, EXACT)
+    configure_with_reach(module, EXACT)
 
     rows = []
     for variant in variants:
@@ -158,8 +159,6 @@ def fidelity(model: LoadedModel, pairs: list[Pair], variants: list[Variant]) -> 
 def dehaze_pairs(root: Path) -> list[Pair]:
     """Every hazy/GT pair under root (folders holding `hazy` and `GT`), SOTS-indoor first; hazy
     pictures without a ground truth are left out."""
-    from .evaluate import pair_folders
-
     pairs: list[Pair] = []
     for folder in sorted(p for p in root.rglob("hazy") if (p.parent / "GT").is_dir()):
         found = pair_folders(folder, folder.parent / "GT", skip_unpaired=True)

@@ -7,7 +7,7 @@ import json
 import cv2
 import pytest
 
-from nystra_app.engine.report import Plan, _verdicts, run_report
+from nystra_app.research.report import Plan, _verdicts, run_report
 
 
 @pytest.mark.shared

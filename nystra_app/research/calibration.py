@@ -14,7 +14,8 @@ from torch import Tensor, nn
 
 from ..attention import EXACT, AttentionSpec
 from ..attention.module import AttentionCall
-from .switch import configure_attention, observing
+from ..models import configure_attention
+from .observe import observing
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ import torch
 
 from nystra_app.attention import AttentionSpec
 from nystra_app.models import configure_attention
-from nystra_app.models.calibration import apply_layer_guard, measure_layer_errors
+from nystra_app.research.calibration import apply_layer_guard, measure_layer_errors
 from nystra_app.models.dehazeformer import DehazeFormer
 
-from .test_dehazeformer import TINY
+from ..models.test_dehazeformer import TINY
 
 FAST = AttentionSpec("nystrom", landmarks=4, iters=6)
 
@@ -27,7 +27,7 @@ def test_tolerance_decides_which_layers_run_nystrom() -> None:
     all_fast = forward(model, x)
 
     errors = measure_layer_errors(model, FAST, x)
-    assert set(errors) == {n for n, m in model.named_modules() if hasattr(m, "observer")}
+    assert set(errors) == {n for n, m in model.named_modules() if hasattr(m, "register_attention_hook")}
     assert all(e > 0 for e in errors.values())
 
     report = apply_layer_guard(model, FAST, errors, tolerance=0.0)

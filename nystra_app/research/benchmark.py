@@ -21,13 +21,13 @@ from ..attention import (
     exact_attention,
     nystrom_attention,
 )
-from ..attention.synthetic import smooth_tokens
 from ..models import (
     LoadedModel,
     collect_stats,
     configure_attention,
     set_attention_timing,
 )
+from .synthetic import smooth_tokens
 
 CPU = torch.device("cpu")
 

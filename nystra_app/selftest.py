@@ -92,7 +92,7 @@ def tiny_model() -> LoadedModel:
     with torch.random.fork_rng(devices=[]):  # leave the caller's random state alone
         torch.manual_seed(0)
         module = DehazeFormer(config)
-    return LoadedModel(entry, module.eval().requires_grad_(False), None)
+    return LoadedModel.of(entry, module.eval().requires_grad_(False))
 
 
 def test_picture() -> Picture:

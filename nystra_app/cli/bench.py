@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from ..errors import NystraError
-from ..models import get_entry, load_model
+from ..manager import get_entry, load_model
 from .common import add_attention_options, add_json_option, emit, fast_setting
 
 
@@ -86,17 +86,15 @@ def _attention(args: argparse.Namespace) -> int:
 def _model(args: argparse.Namespace) -> int:
     from ..research.benchmark import bench_model
 
-    entry = get_entry(args.model)
-    spec, window = fast_setting(args, entry)
-    window = window or entry.trained_window
+    spec, window = fast_setting(args, get_entry(args.model).fast)
     device = torch.device(args.device)
     loaded = load_model(args.model, args.weights, random_weights=args.random_weights, device=device)
     r = bench_model(loaded, args.size, window, spec, repeats=args.repeats, device=device)
     share = r["attention_share"]
     emit(r, args.json, (
         f"{r['model']} on a {r['size']}x{r['size']} input ({r['device']}, {r['weights']} weights; median of {r['repeats']})\n"
-        f"  exact, trained window {r['trained_window']:3d}   {r['exact_trained_ms']:9.1f} ms  (attention {share['exact_trained']:.0%})\n"
-        f"  exact, window {r['window']:3d}           {r['exact_ms']:9.1f} ms  (attention {share['exact']:.0%})\n"
+        f"  exact, trained window {r['trained_window']!s:>3}   {r['exact_trained_ms']:9.1f} ms  (attention {share['exact_trained']:.0%})\n"
+        f"  exact, window {r['window']!s:>3}           {r['exact_ms']:9.1f} ms  (attention {share['exact']:.0%})\n"
         f"  {r['nystrom']:26s} {r['nystrom_ms']:9.1f} ms  "
         f"(attention {share['nystrom']:.0%}, guard fell back on {r['fallback_fraction']:.1%} of query rows)\n"
         f"  speed-up vs exact at the same window (the paper's comparison): {r['speedup']:.2f}x\n"

@@ -10,9 +10,8 @@ from typing import Any
 
 from ..attention import AttentionSpec
 from ..engine import resolve_device
-from ..engine.restore import fast_attention
-from ..models import LoadedModel, ModelEntry, load_model
-from ..models.loading import MIRROR_ENV
+from ..manager import MIRROR_ENV, load_model
+from ..models import FastDefault, LoadedModel
 
 
 def add_attention_options(parser: argparse.ArgumentParser, *, kind: bool = True) -> None:
@@ -57,7 +56,7 @@ def load_chosen_model(args: argparse.Namespace) -> LoadedModel:
     return load_model(args.model, args.weights, device=resolve_device(args.device))
 
 
-def fast_setting(args: argparse.Namespace, entry: ModelEntry) -> tuple[AttentionSpec, int | None]:
+def fast_setting(args: argparse.Namespace, fast: FastDefault) -> tuple[AttentionSpec, int | None]:
     """Nyström spec and window: the options where given, else the registry's tuned 'Fast' default."""
-    return fast_attention(entry, landmarks=args.landmarks, iters=args.iters, window=args.window, local=args.local,
-                          guard=False if args.no_guard else None)
+    return fast.setting(landmarks=args.landmarks, iters=args.iters, window=args.window, local=args.local,
+                        guard=False if args.no_guard else None)

@@ -43,7 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     pairs = _pairs(args)
     model = load_chosen_model(args)
-    spec, window = fast_setting(args, model.entry)
+    spec, window = fast_setting(args, model.descriptor.fast)
     degrade = None if args.noise_sigma is None else gaussian_noise(args.noise_sigma)
     job = evaluate(model, pairs, spec, window=window, device=args.device, tile=args.tile, degrade=degrade)
     with tqdm(total=len(pairs), unit="image", file=sys.stderr, disable=args.json, leave=False) as progress:

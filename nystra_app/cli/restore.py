@@ -20,7 +20,7 @@ from ..engine import (
 )
 from ..engine.restore import RestoreResult
 from ..errors import NystraError
-from ..models import LoadedModel, configure_attention
+from ..models import LoadedModel
 from .common import (
     add_attention_options,
     add_json_option,
@@ -54,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
     if args.attention == "exact":
         spec, window, label = EXACT, args.window, "exact"
     else:
-        (spec, window), label = fast_setting(args, model.entry), "fast"
-    configure_attention(model.module, spec, window)  # a bad setting fails once, before any file
-    if label == "fast" and not model.entry.fast.faster:
-        print(f"nystra: note: Fast is not faster for {model.entry.id}. {model.entry.fast.note}", file=sys.stderr)
+        (spec, window), label = fast_setting(args, model.descriptor.fast), "fast"
+    model.configure(spec, window)  # a bad setting fails once, before any file
+    described = model.descriptor
+    if label == "fast" and not described.fast.faster:
+        print(f"nystra: note: Fast is not faster for {described.id}. {described.fast.note}", file=sys.stderr)
     files: list[dict[str, Any]] = []
     for path in args.inputs:
         try:
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
             print(f"nystra: error: {message}", file=sys.stderr)
             files.append({"input": str(path), "error": message})
-    report = {"model": model.entry.id, "attention": spec.describe(), "window": window or model.entry.trained_window,
+    report = {"model": described.id, "attention": spec.describe(), "window": described.window_label(window),
               "files": files}
     emit(report, args.json, _table(files))
     return 1 if any("error" in f for f in files) else 0
@@ -76,7 +77,7 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
                   window: int | None, label: str) -> dict[str, Any]:
     picture = read_image(path)
     ext = output_extension(picture, args.format)
-    target = args.outdir / f"{path.stem}_{model.entry.id}_{label}{ext}"
+    target = args.outdir / f"{path.stem}_{model.descriptor.id}_{label}{ext}"
     progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, disable=args.json, leave=False)
     with progress:
         job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile)
@@ -84,7 +85,7 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
     write_image(target, result.picture, protect=args.inputs)
     return {"input": str(path), "output": str(target), "seconds": result.seconds,
             "attention_seconds": result.attention_seconds, "attention_share": result.attention_share,
-            "tiles": result.tiles, "fallback": result.fallback}
+            "tiles": result.tiles, "fallback": result.fallback, "tiling_changed": result.tiling_changed}
 
 
 def _drive(job: Generator[TileProgress, None, RestoreResult], progress: tqdm) -> RestoreResult:
@@ -105,5 +106,7 @@ def _table(files: list[dict[str, Any]]) -> str:
             lines.append(f"FAILED  {f['input']}")
         else:
             lines.append(f"wrote   {f['output']}  {f['seconds']:.2f} s, attention {f['attention_share']:.0%}, "
-                         f"{f['tiles']} tile(s), {f['fallback']} row(s) recomputed exactly by the guard")
+                         f"{f['tiles']} tile(s), {f['fallback']} row(s) recomputed exactly by the guard"
+                         + (" (tiled: this model normalises over the whole picture, so it differs slightly "
+                            "from an untiled run)" if f["tiling_changed"] else ""))
     return "\n".join(lines)

@@ -108,7 +108,7 @@ def run_batch(
     inputs = find_inputs(options)
     report = BatchReport()
     for index, source in enumerate(inputs, 1):
-        target = output_path(source, options, model.entry.id, mode)
+        target = output_path(source, options, model.descriptor.id, mode)
         if options.skip_existing and target.exists():
             report.skipped.append(source)
             yield FileEvent(index, len(inputs), source, "skipped", target)

@@ -65,7 +65,7 @@ class ImageScore:
 @dataclass
 class Evaluation:
     model: str
-    window: int  # the Nyström window; exact always runs at the trained one
+    window: int | str  # the Nyström window (8, or 8x32); exact always runs at the trained one
     landmarks: int
     iters: int
     images: list[ImageScore] = field(default_factory=list)
@@ -133,9 +133,8 @@ def evaluate(
     cancel: threading.Event | None = None,
 ) -> Generator[ImageScore, None, Evaluation]:
     """Yields each picture's scores, returns them all; `spec` is the Nyström setting to compare."""
-    scoring = scoring or Scoring.for_scale(model.entry.scale)
-    nystrom_window = window or model.entry.trained_window
-    report = Evaluation(model.entry.id, nystrom_window, spec.landmarks, spec.iters)
+    scoring = scoring or Scoring.for_scale(model.descriptor.scale)
+    report = Evaluation(model.descriptor.id, model.descriptor.window_label(window), spec.landmarks, spec.iters)
     for index, pair in enumerate(pairs):
         source = read_image(pair.input)
         if degrade is not None:

@@ -18,13 +18,7 @@ import torch
 from torch import Tensor
 
 from ..attention import AttentionSpec
-from ..models import (
-    LoadedModel,
-    ModelEntry,
-    collect_stats,
-    configure_attention,
-    set_attention_timing,
-)
+from ..models import LoadedModel, collect_stats, set_attention_timing
 from .device import resolve_device
 from .imageio import Picture
 from .tiling import TileProgress, run_tiled
@@ -45,6 +39,7 @@ class RestoreResult:
     spec: AttentionSpec = field(default_factory=AttentionSpec)
     window: int | None = None  # None: the trained window
     device: str = "cpu"
+    tiling_changed: bool = False  # tiled, on a model whose result depends on the whole picture (slightly)
 
     @property
     def tiles(self) -> int:
@@ -57,21 +52,6 @@ class RestoreResult:
     @property
     def fallback_fraction(self) -> float:
         return self.fallback / self.attention_rows if self.attention_rows else 0.0
-
-
-def fast_attention(entry: ModelEntry, *, landmarks: int | None = None, iters: int | None = None,
-                   window: int | None = None, local: int | None = None,
-                   guard: bool | None = None) -> tuple[AttentionSpec, int | None]:
-    """The 'Fast' (PnP-Nystra) spec and window for a model: what is given, else the registry's tuned default."""
-    fast = entry.fast
-    spec = AttentionSpec(
-        "nystrom",
-        landmarks=landmarks or fast.landmarks,
-        iters=iters or fast.iters,
-        guard=fast.guard if guard is None else guard,
-        local=fast.local if local is None else local,
-    )
-    return spec, window or fast.window
 
 
 def estimate_bytes_per_pixel(window: int, scale: int = 1) -> float:
@@ -101,17 +81,18 @@ def restore_picture(
     A gray picture on an RGB model is run as RGB and converted back; an RGB picture on a gray
     model is run channel by channel. Alpha goes around the model, resized by its scale.
     """
-    module = model.module
-    scale = int(getattr(module, "scale", model.entry.scale))
-    model_channels = int(getattr(module, "in_channels", 3))
+    module, described = model.module, model.descriptor
+    scale = described.scale
     device = resolve_device(device)
-    configure_attention(module, spec, window)
+    model.configure(spec, window)
     module.to(device)
-    effective_window = window or model.entry.trained_window
-    batch = _to_model_layout(picture.rgb, model_channels)  # (B, model_channels, H, W)
+    low, span = described.input_range[0], described.input_range[1] - described.input_range[0]
+    batch = _to_model_layout(picture.rgb, described.channels)  # (B, channels, H, W) in [0, 1]
 
     def forward(tile_input: Tensor) -> Tensor:
-        return module(tile_input).clamp_(0.0, 1.0)
+        if (low, span) == (0.0, 1.0):
+            return module(tile_input).clamp_(0.0, 1.0)
+        return ((module(tile_input * span + low) - low) / span).clamp_(0.0, 1.0)  # the model's range and back
 
     set_attention_timing(module, True)
     collect_stats(module, reset=True)
@@ -121,8 +102,8 @@ def restore_picture(
     try:
         with torch.inference_mode():
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
-                              bytes_per_pixel=estimate_bytes_per_pixel(effective_window, scale),
-                              min_tile=_min_tile(module, effective_window))
+                              bytes_per_pixel=estimate_bytes_per_pixel(max(described.window(window)), scale),
+                              min_tile=described.size_rules(window).min_side)
             while True:
                 try:
                     event = next(tiled)
@@ -139,17 +120,9 @@ def restore_picture(
     rgb = _from_model_layout(output, picture.channels)
     alpha = None if picture.alpha is None else _resize(picture.alpha, scale)
     restored = Picture(rgb, alpha, picture.bit_depth, None, picture.format)
+    tiling_changed = described.tiling_changes_result and len(tile_seconds) > 1
     return RestoreResult(restored, seconds, tile_seconds, stats.seconds, stats.fallback, stats.rows,
-                         last_tile, spec, window, str(device))
-
-
-def _min_tile(module: torch.nn.Module, window: int) -> int:
-    """The smallest tile worth running: one window wide at the model's deepest stage.
-
-    Smaller tiles would fill windows with padding. DehazeFormer's deepest stage works at 1/4
-    resolution, hence the default; a model may declare its own `downsampling`.
-    """
-    return int(getattr(module, "downsampling", 4)) * window
+                         last_tile, spec, window, str(device), tiling_changed)
 
 
 def _to_model_layout(rgb: np.ndarray, model_channels: int) -> Tensor:

@@ -9,18 +9,15 @@ from pathlib import Path
 from typing import get_args
 
 from ..errors import NystraError
-from ..models.architectures import build
-from ..models.checkpoint import load_strict, read_state_dict
-from ..models.registry import ModelEntry, Task, builtin_registry, registry, user_entries
+from ..models import ModelEntry, Task, build, builtin_registry, detect, get_architecture, load_strict, read_state_dict
 from ..models.switch import trained_window
-from .detect import DEFAULT_TASKS, detect
 from .files import exclusive_lock
 from .mirror import copy_file
 from .paths import ManagerSettings, installed_file
 from .progress import Cancelled, ProgressCallback
 from .record import InstallRecord, lock_path, now, put_record
 from .store import commit, part_file
-from .user_registry import save_user_entry
+from .user_registry import registry, save_user_entry, user_entries
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -46,13 +43,13 @@ def import_checkpoint(
     arch, config = detect(state, file.name)
     module = build(arch, config)
     load_strict(module, state, file.name)
-    task = task or DEFAULT_TASKS.get(arch)
+    task = task or get_architecture(arch).default_task
     if task not in get_args(Task):
         raise NystraError(f"say what {name} does with --task ({', '.join(get_args(Task))})")
     cached = name + (".safetensors" if file.suffix == ".safetensors" else ".pth")
     if any(entry.file == cached for entry in registry(settings).values()):
         raise NystraError(f"another model already uses the file name {cached}; choose another name")
-    entry = ModelEntry(id=name, arch=arch, config=config, task=task, scale=getattr(module, "scale", 1),
+    entry = ModelEntry(id=name, arch=arch, config=config, task=task, scale=int(module.scale),
                        file=cached, description=f"imported from {file}", trained_window=trained_window(module))
     final = installed_file(cached, settings)
     final.parent.mkdir(parents=True, exist_ok=True)

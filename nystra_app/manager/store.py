@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import NystraError
 from ..models.checkpoint import CheckpointError
-from ..models.registry import ModelEntry, get_entry, registry, user_entries
+from ..models.registry import ModelEntry
 from .checks import check_file
 from .download import check_space, download
 from .files import exclusive_lock
@@ -24,7 +24,7 @@ from .mirror import Source, copy_file, sources_for
 from .paths import MIRROR_ENV, ManagerSettings, installed_file
 from .progress import Cancelled, Progress, ProgressCallback
 from .record import InstallRecord, drop_record, lock_path, now, put_record, read_records
-from .user_registry import drop_user_entry
+from .user_registry import drop_user_entry, get_entry, registry, user_entries
 
 
 class InstallError(NystraError):

@@ -1,8 +1,14 @@
-"""Model architectures (our own code, official parameter names), registry and the attention switch."""
+"""Model architectures (our own code, official parameter names), registry data, the descriptor and
+the attention switch. Each architecture is a package here (dehazeformer/, swinir/, uformer/).
 
+Nothing here knows where weight files live: the weights store (`nystra_app.manager`) passes paths in.
+"""
+
+from .architectures import Architecture, build, detect, get_architecture
 from .checkpoint import CheckpointError, load_strict, read_state_dict, unwrap
-from .loading import LoadedModel, load_model
-from .registry import FastDefault, ModelEntry, UnknownModel, get_entry, registry
+from .descriptor import ModelDescriptor, SizeRules, Window, describe
+from .loading import LoadedModel, load_entry
+from .registry import FastDefault, ModelEntry, Task, builtin_registry
 from .switch import (
     attention_modules,
     collect_stats,
@@ -12,19 +18,26 @@ from .switch import (
 )
 
 __all__ = [
+    "Architecture",
     "CheckpointError",
     "FastDefault",
     "LoadedModel",
+    "ModelDescriptor",
     "ModelEntry",
-    "UnknownModel",
+    "SizeRules",
+    "Task",
+    "Window",
     "attention_modules",
+    "build",
+    "builtin_registry",
     "collect_stats",
     "configure_attention",
-    "get_entry",
-    "load_model",
+    "describe",
+    "detect",
+    "get_architecture",
+    "load_entry",
     "load_strict",
     "read_state_dict",
-    "registry",
     "set_attention_timing",
     "trained_window",
     "unwrap",

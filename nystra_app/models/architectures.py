@@ -1,43 +1,69 @@
-"""Architecture builders by name: registry entries say which one and with what configuration."""
+"""Architectures by name: each lives in its own package here (models/<arch>/) and gives an `ARCHITECTURE`.
+
+The registry data (registry/*.json) names the architecture of every model id, so adding one is its
+folder plus its registry entries: the package is imported by name, nothing else lists it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
 from typing import Any
 
-from torch import nn
+from torch import Tensor, nn
 
-from .configs import config_from_dict
-from .dehazeformer import VARIANTS as DEHAZEFORMER_VARIANTS
-from .dehazeformer import DehazeFormer, DehazeFormerConfig
-from .swinir import SwinIR, SwinIRConfig
-from .uformer import Uformer, UformerConfig
+from .checkpoint import CheckpointError
+from .registry import Task, builtin_registry
 
-
-def _dehazeformer(config: dict[str, Any]) -> nn.Module:
-    if "variant" in config:
-        return DehazeFormer(DEHAZEFORMER_VARIANTS[config["variant"]])
-    return DehazeFormer(config_from_dict(DehazeFormerConfig, config))
+Detector = Callable[[Mapping[str, Tensor]], "dict[str, Any] | None"]
 
 
-def _swinir(config: dict[str, Any]) -> nn.Module:
-    return SwinIR(config_from_dict(SwinIRConfig, config))
+@dataclass(frozen=True)
+class Architecture:
+    """What an architecture package tells the rest of the app; see ModelDescriptor for its use."""
+
+    name: str
+    build: Callable[[dict[str, Any]], nn.Module]  # registry config -> module with random weights
+    detect: Detector  # state dict -> config, or None when the keys are not this architecture's
+    default_task: Task  # of an imported checkpoint when the user names none
+    downsampling: int  # stride of the deepest stage: a tile under downsampling x window is mostly padding
+    pad_multiple: Callable[[int, int], int]  # (window, trained window) -> what the model pads its input to
+    tiling_changes_result: bool  # image-wide statistics: a tiled picture differs from the whole one
+    input_range: tuple[float, float] = (0.0, 1.0)
 
 
-def _uformer(config: dict[str, Any]) -> nn.Module:
-    return Uformer(config_from_dict(UformerConfig, config))
+def known_architectures() -> tuple[str, ...]:
+    """Every architecture the built-in registry names."""
+    return tuple(sorted({entry.arch for entry in builtin_registry().values()}))
 
 
-ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
-    "dehazeformer": _dehazeformer,
-    "swinir": _swinir,
-    "uformer": _uformer,
-}
+@cache
+def get_architecture(name: str) -> Architecture:
+    if name not in known_architectures():
+        raise ValueError(f"unknown architecture {name!r}; known: {', '.join(known_architectures())}")
+    architecture: Architecture = import_module(f"{__package__}.{name}").ARCHITECTURE
+    return architecture
 
 
 def build(arch: str, config: dict[str, Any]) -> nn.Module:
-    try:
-        builder = ARCHITECTURES[arch]
-    except KeyError:
-        raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(sorted(ARCHITECTURES))}") from None
-    return builder(config)
+    return get_architecture(arch).build(config)
+
+
+def detect(state: Mapping[str, Tensor], name: str = "checkpoint") -> tuple[str, dict[str, Any]]:
+    """(arch, config) of the one architecture that recognises the keys; CheckpointError otherwise.
+
+    The caller confirms a detection by building the model and loading strictly.
+    """
+    found = [(arch, config) for arch in known_architectures()
+             if (config := get_architecture(arch).detect(state)) is not None]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise CheckpointError(f"{name} looks like several architectures ({', '.join(a for a, _ in found)})")
+    sample = ", ".join(list(state)[:4])
+    raise CheckpointError(
+        f"{name}: architecture not recognised from its keys ({sample}, ...); "
+        f"recognised: {', '.join(known_architectures())}"
+    )

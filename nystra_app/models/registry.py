@@ -1,7 +1,9 @@
 """The model registry: every model id as plain data (registry/*.json), apart from the code.
 
-Built-in entries ship with the package; entries made by `nystra models import` live in the user's
-data folder (user_models.json) and are merged in at lookup. A user id may not shadow a built-in one.
+Built-in entries ship with the package. Entries made by `nystra models import` live in the user's
+data folder and are merged in by the weights store (`nystra_app.manager.catalog`), which knows where
+that folder is. A file may set family defaults (`{"defaults": {...}, "models": [...]}`): each entry
+is the defaults with its own keys on top (nested `fast` merged key by key).
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from ..errors import NystraError
-from ..manager.paths import ManagerSettings, user_registry_file
+from ..attention import AttentionSpec
 
 Task = Literal["dehaze", "denoise", "deblur", "super-resolve"]
 
@@ -29,6 +30,18 @@ class FastDefault:
     local: int | None = None  # exact attention in local x local blocks, Nyström beyond
     faster: bool = True  # False: measured no faster than the model as trained; the app says so
     note: str = ""
+
+    def setting(self, *, landmarks: int | None = None, iters: int | None = None, window: int | None = None,
+                local: int | None = None, guard: bool | None = None) -> tuple[AttentionSpec, int | None]:
+        """The 'Fast' (PnP-Nystra) spec and window: what is given, else this measured default."""
+        spec = AttentionSpec(
+            "nystrom",
+            landmarks=landmarks or self.landmarks,
+            iters=iters or self.iters,
+            guard=self.guard if guard is None else guard,
+            local=self.local if local is None else local,
+        )
+        return spec, window or self.window
 
 
 @dataclass(frozen=True)
@@ -62,14 +75,6 @@ class ModelEntry:
         return data
 
 
-class UnknownModel(NystraError):
-    def __init__(self, model_id: str, settings: ManagerSettings | None = None) -> None:
-        super().__init__(
-            f"unknown model id {model_id!r}; known: {', '.join(sorted(registry(settings)))} "
-            f"(add your own with `nystra models import FILE --name NAME`)"
-        )
-
-
 @cache
 def builtin_registry() -> dict[str, ModelEntry]:
     """All entries from every registry/*.json; a duplicate id is an error, not a silent override."""
@@ -77,44 +82,22 @@ def builtin_registry() -> dict[str, ModelEntry]:
     folder = resources.files(__package__).joinpath("registry")
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".json"):
-            _add_entries(entries, json.loads(item.read_text(encoding="utf-8")), item.name)
+            add_entries(entries, json.loads(item.read_text(encoding="utf-8")), item.name)
     return entries
 
 
-def user_entries(settings: ManagerSettings | None = None) -> dict[str, ModelEntry]:
-    """Imported entries; read on every lookup (a small file) so an import is seen at once."""
-    path = user_registry_file(settings)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise NystraError(f"the user model registry {path} is unreadable ({exc}); fix or delete it") from None
-    entries: dict[str, ModelEntry] = {}
-    _add_entries(entries, raw, str(path))
-    return entries
-
-
-def registry(settings: ManagerSettings | None = None) -> dict[str, ModelEntry]:
-    """Built-in entries plus the user's imported ones."""
-    entries = dict(builtin_registry())
-    for model_id, entry in user_entries(settings).items():
-        if model_id in entries:
-            raise ValueError(f"model id {model_id!r} in {user_registry_file(settings)} clashes with a built-in one")
-        entries[model_id] = entry
-    return entries
-
-
-def _add_entries(entries: dict[str, ModelEntry], raw: list[dict[str, Any]], origin: str) -> None:
-    for item in raw:
+def add_entries(entries: dict[str, ModelEntry], raw: list[dict[str, Any]] | dict[str, Any], origin: str) -> None:
+    """Parse a registry file's entries into `entries`; a duplicate id is an error."""
+    for item in expand_defaults(raw):
         entry = ModelEntry.from_dict(item)
         if entry.id in entries:
             raise ValueError(f"model id {entry.id!r} is registered twice ({origin})")
         entries[entry.id] = entry
 
 
-def get_entry(model_id: str, settings: ManagerSettings | None = None) -> ModelEntry:
-    try:
-        return registry(settings)[model_id]
-    except KeyError:
-        raise UnknownModel(model_id, settings) from None
+def expand_defaults(raw: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any]]:
+    """A plain list of entries, or {"defaults": ..., "models": [...]} with the family defaults applied."""
+    if isinstance(raw, list):
+        return raw
+    defaults = raw.get("defaults", {})
+    return [{**defaults, **item, "fast": {**defaults.get("fast", {}), **item.get("fast", {})}} for item in raw["models"]]

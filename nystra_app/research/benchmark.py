@@ -115,13 +115,12 @@ def test_image(size: int, device: torch.device) -> Tensor:
     return torch.stack([r, g, b])[None].clamp(0, 1).to(device)
 
 
-def bench_model(model: LoadedModel, size: int, window: int, spec: AttentionSpec, *, repeats: int = 3,
+def bench_model(model: LoadedModel, size: int, window: int | None, spec: AttentionSpec, *, repeats: int = 3,
                 warmup: int = 1, device: torch.device = CPU) -> dict:
     """The model as trained (exact, trained window) vs exact and Nyström at `window`, same input."""
-    module = model.module
-    trained = model.entry.trained_window
+    module, described = model.module, model.descriptor
     x = test_image(size, device)
-    if module.in_channels == 1:
+    if described.channels == 1:
         x = x.mean(dim=1, keepdim=True)
     forms = {
         "exact_trained": (AttentionSpec("exact"), None),
@@ -162,10 +161,10 @@ def bench_model(model: LoadedModel, size: int, window: int, spec: AttentionSpec,
             "speedup": "Nyström vs exact attention at the same window (the paper's comparison)",
             "speedup_vs_trained": "Nyström at the window vs the model as trained (exact, trained window)",
         },
-        "model": model.entry.id,
+        "model": described.id,
         "weights": "random" if model.weights is None else str(model.weights),
-        "device": str(device), "size": size, "trained_window": trained, "window": window,
-        "nystrom": f"{spec.describe()}, window {window}",
+        "device": str(device), "size": size, "trained_window": described.window_label(), "window": described.window_label(window),
+        "nystrom": f"{spec.describe()}, window {described.window_label(window)}",
         "landmarks": spec.landmarks, "iters": spec.iters, "local": spec.local, "guard": spec.guard, "repeats": repeats,
         "exact_trained_ms": medians["exact_trained"] * 1e3,
         "exact_ms": medians["exact"] * 1e3,

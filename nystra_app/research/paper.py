@@ -145,7 +145,7 @@ def fidelity(model: LoadedModel, pairs: list[Pair], variants: list[Variant]) -> 
         rows.append({
             "variant": variant.label,
             "attention": variant.spec.describe(),
-            "window": variant.window or model.entry.trained_window,
+            "window": model.descriptor.window_label(variant.window),
             "reach": variant.reach,
             "psnr": scores[variant.label],
             "psnr_vs_exact": float(np.mean(vs_exact[variant.label])) if vs_exact[variant.label] else None,

@@ -13,7 +13,7 @@ import torch
 
 from ..attention import EXACT, AttentionSpec
 from ..engine.imageio import read_image
-from ..models import load_model
+from ..manager import load_model
 from .benchmark import CPU, bench_model
 from .kinds import ResearchSpec
 from .paper import (

@@ -37,7 +37,6 @@ from ..engine.batch import (
     FileEvent,
     run_batch,
 )
-from ..engine.restore import fast_attention
 from .provider import TASKS
 from .worker import Job
 
@@ -139,7 +138,7 @@ class BatchDialog(QDialog):
         task = next(t for t in TASKS if t.key == self.task_combo.currentData())
         entry = self.main.provider.available(task)
         fast = self.mode_combo.currentIndex() == 1
-        spec, window = fast_attention(entry, **self.main.nystrom_overrides()) if fast else (EXACT, None)
+        spec, window = entry.fast.setting(**self.main.nystrom_overrides()) if fast else (EXACT, None)
         options, provider, device = self.options(), self.main.provider, self.main.device
         self.main.settings.batch_input, self.main.settings.batch_output = self.input_edit.text(), self.output_edit.text()
 

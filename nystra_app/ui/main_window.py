@@ -52,9 +52,8 @@ from ..engine import (
 )
 from ..engine.compare import error_map, to_display
 from ..engine.imageio import WRITABLE
-from ..engine.restore import fast_attention
 from ..errors import NystraError
-from ..models import ModelEntry
+from ..models import ModelDescriptor, ModelEntry
 from .about import show_about
 from .images import from_qimage
 from .provider import TASKS, ModelProvider, Task
@@ -71,12 +70,12 @@ class RunStarted:
     """Yielded by a job before each of its runs (A/B has two)."""
 
     mode: str
-    window: int
+    window: int | str  # 8, or 8x32 for a rectangular window
 
 
 @dataclass
 class Outcome:
-    entry: ModelEntry
+    model: ModelDescriptor
     picture: Picture
     results: dict[str, RestoreResult] = field(default_factory=dict)
 
@@ -303,7 +302,7 @@ class MainWindow(QMainWindow):
         self._show_fast_note(self._last_task())
 
     def _last_task(self) -> Task:
-        key = self.outcome.entry.task if self.outcome else "dehaze"
+        key = self.outcome.model.task if self.outcome else "dehaze"
         return next((t for t in TASKS if t.task == key), TASKS[0])
 
     def _show_fast_note(self, task: Task) -> None:
@@ -399,9 +398,9 @@ class MainWindow(QMainWindow):
 
         def work(cancel) -> Generator[object, None, Outcome]:
             model = provider.load(entry)
-            outcome = Outcome(entry, picture)
+            outcome = Outcome(model.descriptor, picture)
             for mode, (spec, window) in settings.items():
-                yield RunStarted(mode, window or entry.trained_window)
+                yield RunStarted(mode, model.descriptor.window_label(window))
                 outcome.results[mode] = yield from restore_picture(picture, model, spec, window=window,
                                                                    device=device, cancel=cancel)
             return outcome
@@ -421,7 +420,7 @@ class MainWindow(QMainWindow):
     def _attention(self, entry: ModelEntry, mode: str):
         if mode == "exact":
             return EXACT, None
-        return fast_attention(entry, **self.nystrom_overrides())
+        return entry.fast.setting(**self.nystrom_overrides())
 
     def nystrom_overrides(self) -> dict[str, int]:
         """The advanced panel's values (0: the model's default), only while the panel is switched on."""
@@ -477,14 +476,14 @@ class MainWindow(QMainWindow):
         self._finish("Done")
         self.outcome = outcome
         for mode, result in outcome.results.items():
-            window = result.window or outcome.entry.trained_window
+            window = outcome.model.window_label(result.window)
             self.timing.end_run(mode, result, window)
             self.viewer.set_layer(f"Result ({mode})", to_display(result.picture.rgb))
         self.viewer.left_combo.setCurrentText("Input" if len(outcome.results) == 1 else "Result (exact)")
         self._update_errors()
         self.save_action.setEnabled(True)
         times = ", ".join(f"{m} {r.seconds * 1000:.0f} ms" for m, r in outcome.results.items())
-        self.statusBar().showMessage(f"{outcome.entry.id}: {times}")
+        self.statusBar().showMessage(f"{outcome.model.id}: {times}")
         self.result_ready.emit()
 
     def _on_failed(self, message: str) -> None:
@@ -524,7 +523,7 @@ class MainWindow(QMainWindow):
         result = self.result()
         stem = self.picture.path.stem if self.picture and self.picture.path else "pasted"
         mode = "exact" if result is None or result.spec.kind == "exact" else "fast"
-        return f"{stem}_{self.outcome.entry.id if self.outcome else 'result'}_{mode}.png"
+        return f"{stem}_{self.outcome.model.id if self.outcome else 'result'}_{mode}.png"
 
     def choose_save(self) -> None:
         folder = self.settings.save_dir or self.settings.open_dir

@@ -6,9 +6,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..manager import ManagerSettings
-from ..models import LoadedModel, ModelEntry, load_model, registry
-from ..models.loading import candidate_paths
+from ..manager import ManagerSettings, candidate_paths, get_entry, load_model, registry
+from ..models import LoadedModel, ModelEntry
 
 
 @dataclass(frozen=True)
@@ -66,10 +65,11 @@ class FixedProvider(ModelProvider):
 
     def __init__(self, models: list[LoadedModel]) -> None:
         super().__init__()
-        self._models = {m.entry.id: m for m in models}
+        self._models = {m.descriptor.id: m for m in models}
+        self._entries = [get_entry(model_id) for model_id in self._models]
 
     def known(self, task: Task) -> list[ModelEntry]:
-        return [m.entry for m in self._models.values() if _matches(m.entry, task)]
+        return [e for e in self._entries if _matches(e, task)]
 
     def available(self, task: Task) -> ModelEntry | None:
         found = self.known(task)

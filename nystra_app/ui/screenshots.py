@@ -14,9 +14,8 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QWidget
 
 from ..engine import Picture
-from ..models import LoadedModel, load_model
-from ..models.loading import find_weights
-from ..models.registry import get_entry
+from ..manager import find_weights, get_entry, load_model
+from ..models import LoadedModel
 from .batch_dialog import BatchDialog
 from .main_window import MainWindow
 from .models_dialog import ModelsDialog

@@ -29,7 +29,7 @@ class RunRecord:
     milliseconds: float
     tiles: int
     device: str
-    window: int
+    window: int | str
     attention: str
 
 
@@ -85,7 +85,7 @@ class TimingPanel(QWidget):
         self._tile_ms = self._tile_ms[: event.index - 1] + [event.seconds * 1000]
         self._tile_curve.setData(list(range(1, len(self._tile_ms) + 1)), self._tile_ms)
 
-    def end_run(self, mode: str, result: RestoreResult, window: int) -> None:
+    def end_run(self, mode: str, result: RestoreResult, window: int | str) -> None:
         record = RunRecord(mode, result.seconds * 1000, result.tiles, result.device, window, result.spec.describe())
         self.runs.append(record)
         row = self.table.rowCount()

@@ -106,7 +106,7 @@ def test_real_model_errors(tmp_path, shared, capsys):
 
 
 def test_fast_says_when_it_is_not_faster(tmp_path, tiny_registry_model, capsys):
-    from nystra_app.models import get_entry
+    from nystra_app.manager import get_entry
 
     a = write_image(tmp_path / "a.png", rgb())
     assert main(["restore", str(a), "-o", str(tmp_path / "out"), "--model", MODEL, "--attention", "nystrom"]) == 0

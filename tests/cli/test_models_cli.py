@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from nystra_app.cli import main
-from nystra_app.models import load_model
+from nystra_app.manager import load_model
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 
 SHARED_WEIGHTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "weights"

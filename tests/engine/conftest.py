@@ -9,7 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from nystra_app.models import LoadedModel, get_entry
+from nystra_app.manager import get_entry
+from nystra_app.models import LoadedModel
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
@@ -18,7 +19,7 @@ SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 def tiny_dehazeformer() -> LoadedModel:
     torch.manual_seed(0)
     config = DehazeFormerConfig(embed_dims=(8, 8, 8, 8, 8), depths=(1, 2, 2, 1, 1), num_heads=(1, 2, 2, 1, 1))
-    return LoadedModel(get_entry("dehazeformer-t-indoor"), DehazeFormer(config).eval(), None)
+    return LoadedModel.of(get_entry("dehazeformer-t-indoor"), DehazeFormer(config).eval())
 
 
 class Pointwise(nn.Module):
@@ -28,7 +29,6 @@ class Pointwise(nn.Module):
         super().__init__()
         self.scale = scale
         self.in_channels = in_channels
-        self.downsampling = 1  # no windows to fit: any picture size runs
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         assert x.shape[1] == self.in_channels
@@ -37,7 +37,7 @@ class Pointwise(nn.Module):
 
 def fake_model(scale: int = 1, in_channels: int = 3) -> LoadedModel:
     entry = replace(get_entry("dehazeformer-t-indoor"), scale=scale)
-    return LoadedModel(entry, Pointwise(scale, in_channels), None)
+    return LoadedModel.of(entry, Pointwise(scale, in_channels))
 
 
 @pytest.fixture(name="fake_model")

@@ -44,6 +44,11 @@ def test_tiled_restore_reports_every_tile(tiny_model):
     events, result = collect(restore_picture(picture(150, 140), tiny_model, EXACT, tile=64))
     assert len(events) == result.tiles == 9 and len(result.tile_seconds) == 9
     assert result.picture.rgb.shape == (150, 140, 3)
+    assert result.tiling_changed  # DehazeFormer normalises over the whole picture: its descriptor says so
+
+
+def test_a_whole_picture_run_does_not_report_a_tiling_change(tiny_model):
+    assert not run_to_end(restore_picture(picture(40, 40), tiny_model, EXACT)).tiling_changed
 
 
 def test_landmarks_that_do_not_fit_are_refused(tiny_model):

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from nystra_app.errors import NystraError
-from nystra_app.manager import ManagerSettings, import_checkpoint, install
+from nystra_app.manager import ManagerSettings, get_entry, import_checkpoint, install, load_model
 from nystra_app.manager.record import read_records
-from nystra_app.models import CheckpointError, get_entry, load_model, read_state_dict
+from nystra_app.models import CheckpointError, read_state_dict
 from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import VARIANTS, DehazeFormerConfig
 

@@ -17,8 +17,8 @@ from nystra_app.manager import (
     verify,
 )
 from nystra_app.manager.record import read_records
-from nystra_app.models import CheckpointError, get_entry, load_model
-from nystra_app.models.loading import find_weights
+from nystra_app.manager import find_weights, get_entry, load_model
+from nystra_app.models import CheckpointError
 
 from .helpers import Checkpoint, tiny_entry
 

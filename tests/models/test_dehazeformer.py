@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from nystra_app.attention import AttentionSpec
+from nystra_app.manager import load_model
 from nystra_app.models import (
     CheckpointError,
     collect_stats,
     configure_attention,
-    load_model,
     load_strict,
 )
 from nystra_app.models.dehazeformer import VARIANTS, DehazeFormer, DehazeFormerConfig

@@ -7,7 +7,8 @@ import pytest
 from nystra_app.attention import EXACT
 from nystra_app.engine import pair_folders, run_to_end
 from nystra_app.engine.evaluate import evaluate
-from nystra_app.models import CheckpointError, load_model
+from nystra_app.manager import load_model
+from nystra_app.models import CheckpointError
 
 PUBLISHED_Y_PSNR = {"swinir-m-x2": (2, 38.35)}  # SwinIR paper, Table: classical SR, Set5
 

@@ -7,14 +7,14 @@ import torch
 
 from nystra_app.attention import AttentionSpec, WindowGeometry
 from nystra_app.attention.positional import full_bias
+from nystra_app.manager import load_model
 from nystra_app.models import (
     CheckpointError,
     configure_attention,
-    load_model,
     load_strict,
 )
 from nystra_app.models.configs import config_from_dict
-from nystra_app.models.swinir import SwinIR, SwinIRConfig, WindowAttention
+from nystra_app.models.swinir.model import SwinIR, SwinIRConfig, WindowAttention
 from nystra_app.models.table_attention import interpolate_table, relative_position_index
 from nystra_app.models.windows import shift_regions, split_windows
 
@@ -142,4 +142,4 @@ def test_a_larger_window_changes_padding_and_restores() -> None:
 
 def test_grayscale_denoiser_from_the_registry() -> None:
     loaded = load_model("swinir-m-graydn25", random_weights=True)
-    assert loaded.entry.noise_sigma == 25 and loaded.module.in_channels == 1 and loaded.module.scale == 1
+    assert loaded.descriptor.noise_sigma == 25 and loaded.descriptor.channels == 1 and loaded.descriptor.scale == 1

@@ -6,14 +6,14 @@ import pytest
 import torch
 
 from nystra_app.attention import AttentionSpec
+from nystra_app.manager import get_entry, load_model
 from nystra_app.models import (
     CheckpointError,
     configure_attention,
-    load_model,
     load_strict,
 )
 from nystra_app.models.configs import config_from_dict
-from nystra_app.models.uformer import LeWinBlock, Uformer, UformerConfig
+from nystra_app.models.uformer.model import LeWinBlock, Uformer, UformerConfig
 
 from .layouts import layouts, official_state_dict
 from .swin_helpers import assert_matches_layout, peak_bias_tables, relative_error
@@ -112,4 +112,4 @@ def test_a_larger_window_runs_and_restores() -> None:
 @pytest.mark.parametrize("model_id, task", [("uformer-b-sidd", "denoise"), ("uformer-b-gopro", "deblur")])
 def test_registry_entries_build(model_id: str, task: str) -> None:
     loaded = load_model(model_id, random_weights=True)
-    assert loaded.entry.task == task and loaded.entry.urls == () and loaded.module.scale == 1
+    assert loaded.descriptor.task == task and get_entry(model_id).urls == () and loaded.descriptor.scale == 1

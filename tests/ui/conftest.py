@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from nystra_app.engine import write_image
-from nystra_app.models import LoadedModel, get_entry
+from nystra_app.manager import get_entry
+from nystra_app.models import LoadedModel
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 from nystra_app.ui.main_window import MainWindow
 from nystra_app.ui.provider import FixedProvider
@@ -35,7 +36,7 @@ def tiny_model(**config) -> LoadedModel:
     torch.manual_seed(0)
     values = dict(embed_dims=(8, 8, 8, 8, 8), depths=(1, 2, 2, 1, 1), num_heads=(1, 2, 2, 1, 1))
     values.update(config)
-    return LoadedModel(get_entry("dehazeformer-t-indoor"), DehazeFormer(DehazeFormerConfig(**values)).eval(), None)
+    return LoadedModel.of(get_entry("dehazeformer-t-indoor"), DehazeFormer(DehazeFormerConfig(**values)).eval())
 
 
 @pytest.fixture(scope="session")

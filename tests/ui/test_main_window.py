@@ -115,7 +115,7 @@ def test_real_dehazeformer_on_a_small_crop(qtbot, tmp_path: Path) -> None:
     weights = SHARED / "weights" / "dehazeformer-t_indoor_ITS.pth"
     if not weights.is_file():
         pytest.skip("needs the real DehazeFormer-T weights, skipped because ../shared is absent")
-    from nystra_app.models import load_model
+    from nystra_app.manager import load_model
 
     model = load_model("dehazeformer-t-indoor", weights)
     hazy = sorted((SHARED / "testimages" / "dehaze").rglob("*.png"))

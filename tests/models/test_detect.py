@@ -1,4 +1,5 @@
-"""Architecture and configuration detection from key names and shapes, on every official layout."""
+"""Architecture and configuration detection from key names and shapes, on every official layout
+(each architecture's detector lives in its package: models/<arch>/detect.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from nystra_app.manager.detect import DETECTORS, detect
-from nystra_app.models import CheckpointError, load_strict, read_state_dict, unwrap
-from nystra_app.models.architectures import build
+from nystra_app.models import CheckpointError, build, detect, get_architecture, load_strict, read_state_dict, unwrap
 from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import VARIANTS, DehazeFormerConfig
+from nystra_app.models.swinir import SwinIRConfig
+from nystra_app.models.uformer import UformerConfig
 
 LAYOUTS = json.loads((Path(__file__).resolve().parents[1] / "data" / "checkpoint_layouts.json").read_text())
 DEHAZEFORMER = sorted(name for name in LAYOUTS if name.startswith("dehazeformer-"))
@@ -36,13 +37,25 @@ def test_every_official_dehazeformer_layout_is_detected_exactly(name: str) -> No
     load_strict(model, state, name)  # raises if any key or shape differs
 
 
+CONFIGS = {"swinir": SwinIRConfig, "uformer": UformerConfig}
+
+
 @pytest.mark.parametrize("name", OTHERS)
-def test_other_architectures_are_not_taken_for_dehazeformer(name: str) -> None:
-    assert DETECTORS["dehazeformer"](zeros_state(name)) is None
+def test_every_official_swinir_and_uformer_layout_is_detected_exactly(name: str) -> None:
+    """Replaces 'other architectures are not taken for dehazeformer': each is now recognised as itself."""
+    state = zeros_state(name)
+    arch, config = detect(state, name)
+    assert arch == name.split("-")[0]
+    assert get_architecture("dehazeformer").detect(state) is None
+    official = config_from_dict(CONFIGS[arch], LAYOUTS[name]["config"])
+    assert config_from_dict(CONFIGS[arch], config) == official
+    with torch.device("meta"):
+        model = build(arch, config)
+    load_strict(model, state, name)
 
 
 def test_unrecognised_keys_name_what_was_seen_and_what_is_known() -> None:
-    with pytest.raises(CheckpointError, match=r"odd\.pth: architecture not recognised .*conv\.weight.*dehazeformer"):
+    with pytest.raises(CheckpointError, match=r"odd\.pth: architecture not recognised .*conv\.weight.*dehazeformer, swinir, uformer"):
         detect({"conv.weight": torch.zeros(3, 3, 1, 1)}, "odd.pth")
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ..attention.module import PositionBiasAttention
-from .windows import merge_windows, pad_reflect, split_windows
+from ...attention.module import PositionBiasAttention
+from ..windows import merge_windows, pad_reflect, split_windows
 
 
 @dataclass(frozen=True)

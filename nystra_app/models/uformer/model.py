@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .table_attention import TableBiasAttention
-from .windows import pad_to_multiple, windowed
+from ..table_attention import TableBiasAttention
+from ..windows import pad_to_multiple, windowed
 
 DOWNSAMPLINGS = 4
 

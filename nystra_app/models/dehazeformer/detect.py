@@ -1,22 +1,14 @@
-"""Telling a checkpoint's architecture and configuration from its key names and tensor shapes.
-
-A plug-in table: each architecture adds a function state_dict -> config (or None when the keys are
-not its own). The caller confirms a detection by building the model and loading strictly.
-"""
+"""Telling a DehazeFormer checkpoint and its configuration from the official parameter names and shapes."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from torch import Tensor
 
-from ..models.checkpoint import CheckpointError
-from ..models.dehazeformer import DehazeFormerConfig
-from ..models.registry import Task
-
-Detector = Callable[[Mapping[str, Tensor]], "dict[str, Any] | None"]
+from .model import DehazeFormerConfig
 
 
 def detect_dehazeformer(state: Mapping[str, Tensor]) -> dict[str, Any] | None:
@@ -62,25 +54,3 @@ def detect_dehazeformer(state: Mapping[str, Tensor]) -> dict[str, Any] | None:
         "out_chans": head.shape[0],
     }
 
-
-DETECTORS: dict[str, Detector] = {
-    "dehazeformer": detect_dehazeformer,
-}
-
-DEFAULT_TASKS: dict[str, Task] = {
-    "dehazeformer": "dehaze",
-}
-
-
-def detect(state: Mapping[str, Tensor], name: str = "checkpoint") -> tuple[str, dict[str, Any]]:
-    """(arch, config) of the one detector that recognises the keys; CheckpointError otherwise."""
-    found = [(arch, config) for arch, fn in DETECTORS.items() if (config := fn(state)) is not None]
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise CheckpointError(f"{name} looks like several architectures ({', '.join(a for a, _ in found)})")
-    sample = ", ".join(list(state)[:4])
-    raise CheckpointError(
-        f"{name}: architecture not recognised from its keys ({sample}, ...); "
-        f"recognised: {', '.join(sorted(DETECTORS))}"
-    )

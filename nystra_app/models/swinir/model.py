@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .switch import windowed_layers
-from .table_attention import TableBiasAttention
-from .windows import pad_to_multiple, shift_regions, windowed
+from ..switch import windowed_layers
+from ..table_attention import TableBiasAttention
+from ..windows import pad_to_multiple, shift_regions, windowed
 
 RGB_MEAN = (0.4488, 0.4371, 0.4040)  # DIV2K mean the official models subtract
 UPSAMPLE_FEATURES = 64  # channels of the classical-SR reconstruction head

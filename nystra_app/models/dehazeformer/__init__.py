@@ -1,0 +1,29 @@
+"""DehazeFormer (Song et al. 2023): the model, its checkpoint detection and what the app needs to know."""
+
+from typing import Any
+
+from torch import nn
+
+from ..architectures import Architecture
+from ..configs import config_from_dict
+from .detect import detect_dehazeformer
+from .model import VARIANTS, DehazeFormer, DehazeFormerConfig, MetaBiasAttention
+
+
+def _build(config: dict[str, Any]) -> nn.Module:
+    if "variant" in config:
+        return DehazeFormer(VARIANTS[config["variant"]])
+    return DehazeFormer(config_from_dict(DehazeFormerConfig, config))
+
+
+ARCHITECTURE = Architecture(
+    name="dehazeformer",
+    build=_build,
+    detect=detect_dehazeformer,
+    default_task="dehaze",
+    downsampling=4,  # the deepest stage works at 1/4 resolution
+    pad_multiple=lambda window, trained: 4,  # the input to the stride-2 stages; windows pad themselves
+    tiling_changes_result=True,  # RescaleNorm normalises over the whole image
+)
+
+__all__ = ["ARCHITECTURE", "VARIANTS", "DehazeFormer", "DehazeFormerConfig", "MetaBiasAttention"]

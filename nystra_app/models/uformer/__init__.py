@@ -1,0 +1,27 @@
+"""Uformer (Wang et al. 2022): the model, its checkpoint detection and what the app needs to know."""
+
+from typing import Any
+
+from torch import nn
+
+from ..architectures import Architecture
+from ..configs import config_from_dict
+from .detect import detect_uformer
+from .model import DOWNSAMPLINGS, Uformer, UformerConfig
+
+
+def _build(config: dict[str, Any]) -> nn.Module:
+    return Uformer(config_from_dict(UformerConfig, config))
+
+
+ARCHITECTURE = Architecture(
+    name="uformer",
+    build=_build,
+    detect=detect_uformer,
+    default_task="denoise",
+    downsampling=2**DOWNSAMPLINGS,
+    pad_multiple=lambda window, trained: trained * 2**DOWNSAMPLINGS,  # every level a multiple of the trained window
+    tiling_changes_result=False,
+)
+
+__all__ = ["ARCHITECTURE", "Uformer", "UformerConfig"]

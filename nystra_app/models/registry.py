@@ -3,7 +3,7 @@
 Built-in entries ship with the package. Entries made by `nystra models import` live in the user's
 data folder and are merged in by the weights store (`nystra_app.manager.catalog`), which knows where
 that folder is. A file may set family defaults (`{"defaults": {...}, "models": [...]}`): each entry
-is the defaults with its own keys on top (nested `fast` merged key by key).
+is the defaults with its own keys on top (`config` and `fast` merged key by key).
 """
 
 from __future__ import annotations
@@ -100,4 +100,5 @@ def expand_defaults(raw: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str
     if isinstance(raw, list):
         return raw
     defaults = raw.get("defaults", {})
-    return [{**defaults, **item, "fast": {**defaults.get("fast", {}), **item.get("fast", {})}} for item in raw["models"]]
+    return [{**defaults, **item, **{key: {**defaults[key], **item.get(key, {})}
+                                    for key in ("config", "fast") if key in defaults}} for item in raw["models"]]

@@ -18,6 +18,8 @@ from ..engine import (
     restore_picture,
     write_image,
 )
+from ..engine.batch import output_name
+from ..engine.imageio import OUTPUT_FORMATS
 from ..engine.restore import RestoreResult
 from ..errors import NystraError
 from ..models import LoadedModel
@@ -30,7 +32,6 @@ from .common import (
     load_chosen_model,
 )
 
-FORMATS = ("png", "jpg", "tif", "webp", "bmp")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -43,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, metavar="OUTDIR")
     add_model_options(parser)
     add_attention_options(parser)
-    parser.add_argument("--format", choices=FORMATS, default=None,
+    parser.add_argument("--format", choices=[f.ext[1:] for f in OUTPUT_FORMATS], default=None,
                         help="output format (default: the input's; 16-bit and alpha kept where it allows)")
     add_json_option(parser)
     parser.set_defaults(handler=run)
@@ -77,7 +78,7 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
                   window: int | None, label: str) -> dict[str, Any]:
     picture = read_image(path)
     ext = output_extension(picture, args.format)
-    target = args.outdir / f"{path.stem}_{model.descriptor.id}_{label}{ext}"
+    target = args.outdir / (output_name(path.stem, model.descriptor.id, label) + ext)
     progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, disable=args.json, leave=False)
     with progress:
         job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile)

@@ -83,13 +83,18 @@ def find_inputs(options: BatchOptions) -> list[Path]:
     )
 
 
+def output_name(stem: str, model: str, mode: str, template: str = DEFAULT_TEMPLATE) -> str:
+    """An output's file name without extension: `{stem}_{model}_{mode}` unless a template says otherwise."""
+    return template.format(stem=stem, model=model, mode=mode)
+
+
 def output_path(source: Path, options: BatchOptions, model: str, mode: str) -> Path:
     """Where `source`'s result goes: its sub-folder mirrored under output_dir, the template's name."""
     if options.format:
         ext = options.format.lower() if options.format.startswith(".") else "." + options.format.lower()
     else:
         ext = source.suffix.lower() if source.suffix.lower() in WRITABLE else ".png"
-    name = options.template.format(stem=source.stem, model=model, mode=mode) + ext
+    name = output_name(source.stem, model, mode, options.template) + ext
     return options.output_dir / source.parent.relative_to(options.input_dir) / name
 
 

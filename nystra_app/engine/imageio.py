@@ -9,7 +9,6 @@ decoded, so a huge or bogus file is refused without decoding it.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,22 +20,36 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import NystraError
+from ..fileio import atomic_write
 
 MAX_SIDE = 20_000
 MAX_PIXELS = 150_000_000  # below Pillow's own decompression-bomb refusal (~179 MP)
 
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    label: str  # what the GUI shows
+    pillow: str  # Pillow's name for pictures read in this format
+    ext: str  # the extension outputs get (and cv2 encodes by)
+    deep: bool  # 16-bit possible
+    alpha: bool  # alpha possible
+    aliases: tuple[str, ...] = ()
+
+
+OUTPUT_FORMATS = (
+    OutputFormat("PNG", "PNG", ".png", True, True),
+    OutputFormat("JPEG", "JPEG", ".jpg", False, False, (".jpeg",)),
+    OutputFormat("TIFF", "TIFF", ".tif", True, True, (".tiff",)),
+    OutputFormat("WebP", "WEBP", ".webp", False, True),
+    OutputFormat("BMP", "BMP", ".bmp", False, False),
+)
+"""The one table of writable formats: the CLI's --format, the GUI's save and batch dialogs read it."""
+
 # Output formats by extension: (cv2 extension, 16-bit possible, alpha possible)
-WRITABLE = {
-    ".png": (".png", True, True),
-    ".tif": (".tif", True, True),
-    ".tiff": (".tif", True, True),
-    ".jpg": (".jpg", False, False),
-    ".jpeg": (".jpg", False, False),
-    ".bmp": (".bmp", False, False),
-    ".webp": (".webp", False, True),
-}
+WRITABLE = {ext: (f.ext, f.deep, f.alpha) for f in OUTPUT_FORMATS for ext in (f.ext, *f.aliases)}
 # Pillow's format name -> the extension an output in the same format gets.
-FORMAT_EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "BMP": ".bmp", "WEBP": ".webp"}
+FORMAT_EXTENSIONS = {f.pillow: f.ext for f in OUTPUT_FORMATS}
 _ORIENTATION_TAG = 0x0112
 
 
@@ -271,35 +284,7 @@ def _encode(rgb: np.ndarray, alpha: np.ndarray | None, depth: int, cv_ext: str, 
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write a temporary file beside the target, then rename it over: readers never see half a file."""
-    folder = path.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".part")
+        atomic_write(path, data)
     except OSError as exc:
-        raise ImageError(f"{path}: cannot write to {folder} ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
         raise ImageError(f"{path}: could not be written ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    """The process umask, read without changing it (os.umask would race with other threads)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o022

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ..attention import EXACT
 from ..engine import TileProgress
+from ..engine.imageio import OUTPUT_FORMATS
 from ..engine.batch import (
     DEFAULT_TEMPLATE,
     BatchOptions,
@@ -43,7 +44,7 @@ from .worker import Job
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-FORMATS = (("Same as input", None), ("PNG", "png"), ("JPEG", "jpg"), ("TIFF", "tif"), ("WebP", "webp"), ("BMP", "bmp"))
+FORMATS = (("Same as input", None), *((f.label, f.ext[1:]) for f in OUTPUT_FORMATS))
 
 
 class BatchDialog(QDialog):

@@ -51,7 +51,8 @@ from ..engine import (
     write_image,
 )
 from ..engine.compare import error_map, to_display
-from ..engine.imageio import WRITABLE
+from ..engine.batch import output_name
+from ..engine.imageio import OUTPUT_FORMATS, WRITABLE
 from ..errors import NystraError
 from ..models import ModelDescriptor, ModelEntry
 from .about import show_about
@@ -62,7 +63,7 @@ from .timing import TimingPanel
 from .viewer import CompareViewer
 from .worker import Job, JobQueues
 
-SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg);;TIFF (*.tif);;WebP (*.webp);;BMP (*.bmp)"
+SAVE_FILTERS = ";;".join(f"{f.label} (*{f.ext})" for f in OUTPUT_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -523,7 +524,7 @@ class MainWindow(QMainWindow):
         result = self.result()
         stem = self.picture.path.stem if self.picture and self.picture.path else "pasted"
         mode = "exact" if result is None or result.spec.kind == "exact" else "fast"
-        return f"{stem}_{self.outcome.model.id if self.outcome else 'result'}_{mode}.png"
+        return output_name(stem, self.outcome.model.id if self.outcome else "result", mode) + ".png"
 
     def choose_save(self) -> None:
         folder = self.settings.save_dir or self.settings.open_dir

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
+from ..fileio import atomic_write
 from ..manager import ManagerSettings
 
 CONFIG_DIR_ENV = "NYSTRA_CONFIG_DIR"
@@ -61,8 +62,4 @@ def load_settings() -> AppSettings:
 
 def save_settings(settings: AppSettings) -> None:
     """Written beside the target and renamed over it, so a crash never leaves half a file."""
-    path = config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(".json.part")
-    temp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
-    os.replace(temp, path)
+    atomic_write(config_file(), json.dumps(asdict(settings), indent=2).encode("utf-8"))

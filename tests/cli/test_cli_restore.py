@@ -24,7 +24,9 @@ def test_restore_writes_named_outputs_keeping_depth_and_alpha(tmp_path, tiny_reg
     files = {f["input"]: f for f in report["files"]}
     assert files[str(a)]["output"] == str(out / f"a_{MODEL}_fast.png")
     assert files[str(b)]["output"] == str(out / f"b_{MODEL}_fast.jpg")
-    assert set(files[str(a)]) == {"input", "output", "seconds", "attention_seconds", "attention_share", "tiles", "fallback"}
+    assert set(files[str(a)]) == {"input", "output", "seconds", "attention_seconds", "attention_share", "tiles", "fallback",
+                                  "tiling_changed"}
+    assert files[str(a)]["tiling_changed"] is False  # small pictures run whole
     restored = read_image(out / f"a_{MODEL}_fast.png")
     assert restored.bit_depth == 16 and restored.alpha is not None and np.allclose(restored.alpha, 0.5, atol=1e-4)
     assert report["attention"].startswith("nystrom(m=16, iters=6")  # the registry's Fast default

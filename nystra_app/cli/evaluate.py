@@ -11,6 +11,7 @@ from tqdm import tqdm
 from ..engine import Evaluation, Pair, evaluate, gaussian_noise, pair_folders
 from ..engine.evaluate import list_images
 from ..errors import NystraError
+from ..jobs import run_to_end
 from .common import (
     add_attention_options,
     add_json_option,
@@ -47,13 +48,7 @@ def run(args: argparse.Namespace) -> int:
     degrade = None if args.noise_sigma is None else gaussian_noise(args.noise_sigma)
     job = evaluate(model, pairs, spec, window=window, device=args.device, tile=args.tile, degrade=degrade)
     with tqdm(total=len(pairs), unit="image", file=sys.stderr, disable=args.json, leave=False) as progress:
-        while True:
-            try:
-                next(job)
-            except StopIteration as stop:
-                report: Evaluation = stop.value
-                break
-            progress.update()
+        report: Evaluation = run_to_end(job, lambda _: progress.update())
     emit(report.as_dict(), args.json, _table(report))
     return 0
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,8 @@ from ..engine import (
 )
 from ..engine.batch import output_name
 from ..engine.imageio import OUTPUT_FORMATS
-from ..engine.restore import RestoreResult
 from ..errors import NystraError
+from ..jobs import run_to_end
 from ..models import LoadedModel
 from .common import (
     add_attention_options,
@@ -82,22 +81,17 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
     progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, disable=args.json, leave=False)
     with progress:
         job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile)
-        result = _drive(job, progress)
+        result = run_to_end(job, lambda event: _show(progress, event))
     write_image(target, result.picture, protect=args.inputs)
     return {"input": str(path), "output": str(target), "seconds": result.seconds,
             "attention_seconds": result.attention_seconds, "attention_share": result.attention_share,
             "tiles": result.tiles, "fallback": result.fallback, "tiling_changed": result.tiling_changed}
 
 
-def _drive(job: Generator[TileProgress, None, RestoreResult], progress: tqdm) -> RestoreResult:
-    while True:
-        try:
-            event = next(job)
-        except StopIteration as stop:
-            return stop.value
-        progress.total = event.total
-        progress.n = event.index
-        progress.refresh()
+def _show(progress: tqdm, event: TileProgress) -> None:
+    progress.total = event.total
+    progress.n = event.index
+    progress.refresh()
 
 
 def _table(files: list[dict[str, Any]]) -> str:

@@ -17,7 +17,8 @@ from .evaluate import (
 from .imageio import ImageError, Picture, output_extension, read_image, write_image
 from .metrics import psnr, rgb_to_y, ssim
 from .restore import RestoreResult, restore_picture
-from .tiling import Cancelled, OutOfMemory, TileProgress, run_tiled, run_to_end
+from ..jobs import Cancelled, run_to_end
+from .tiling import OutOfMemory, TileProgress, run_tiled
 
 __all__ = [
     "Cancelled",

@@ -24,7 +24,8 @@ from ..models import LoadedModel
 from .evaluate import IMAGE_SUFFIXES
 from .imageio import WRITABLE, read_image, write_image
 from .restore import restore_picture
-from .tiling import Cancelled, TileProgress
+from ..jobs import Cancelled
+from .tiling import TileProgress
 
 DEFAULT_TEMPLATE = "{stem}_{model}_{mode}"
 TEMPLATE_FIELDS = ("stem", "model", "mode")

@@ -24,7 +24,7 @@ from ..models import LoadedModel
 from .imageio import WRITABLE, Picture, read_image
 from .metrics import psnr, ssim
 from .restore import RestoreResult, restore_picture
-from .tiling import run_to_end
+from ..jobs import run_to_end
 
 IMAGE_SUFFIXES = frozenset(WRITABLE) | {".gif", ".ppm", ".pgm"}
 Degrade = Callable[[Picture, int], Picture]  # (clean or input picture, its index) -> model input

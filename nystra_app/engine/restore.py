@@ -19,6 +19,7 @@ from torch import Tensor
 
 from ..attention import AttentionSpec
 from ..models import LoadedModel, collect_stats, set_attention_timing
+from ..jobs import relay
 from .device import resolve_device
 from .imageio import Picture
 from .tiling import TileProgress, run_tiled
@@ -99,20 +100,17 @@ def restore_picture(
     start = time.perf_counter()
     tile_seconds: list[float] = []
     last_tile = 0
+
+    def record(event: TileProgress) -> None:
+        nonlocal tile_seconds, last_tile
+        tile_seconds = tile_seconds[: event.index - 1] + [event.seconds]  # restarts after a back-off
+        last_tile = event.tile
     try:
         with torch.inference_mode():
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(max(described.window(window)), scale),
                               min_tile=described.size_rules(window).min_side)
-            while True:
-                try:
-                    event = next(tiled)
-                except StopIteration as stop:
-                    output = stop.value
-                    break
-                tile_seconds = tile_seconds[: event.index - 1] + [event.seconds]  # restarts after a back-off
-                last_tile = event.tile
-                yield event
+            output = yield from relay(tiled, record)
     finally:
         set_attention_timing(module, False)
     seconds = time.perf_counter() - start

@@ -1,7 +1,7 @@
 """Tiled inference: large pictures in overlapping tiles, blended so no seam shows.
 
-A generator: it yields a `TileProgress` after each tile and returns the assembled tensor, so a GUI
-worker can forward progress and cancel between tiles (`run_to_end` drains it for scripts).
+A job (nystra_app.jobs): it yields a `TileProgress` after each tile and returns the assembled tensor, so a
+GUI worker can forward progress and cancel between tiles (`run_to_end` drains it for scripts).
 The tile side is chosen from free memory unless given; on an out-of-memory error it is halved and
 the picture started again. A picture that fits is run whole: models with image-wide normalisation
 (DehazeFormer's) give slightly different results per tile, so tiling is a fallback, not a default.
@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from ..errors import NystraError
+from ..jobs import check_cancel
 
 MIN_TILE = 64
 TILE_ALIGN = 32
@@ -28,10 +29,6 @@ DEFAULT_OVERLAP = 32
 MEMORY_FRACTION = 0.5  # of the free memory a run may plan to use; the rest is headroom
 
 T = TypeVar("T")
-
-
-class Cancelled(Exception):
-    """Raised between tiles when the cancel token is set; not an error, so not a NystraError."""
 
 
 class OutOfMemory(NystraError):
@@ -44,15 +41,6 @@ class TileProgress:
     total: int
     seconds: float  # for this tile, transfers included
     tile: int  # the tile side in use (smaller after an out-of-memory back-off)
-
-
-def run_to_end(gen: Generator[object, None, T]) -> T:
-    """Drain a progress generator and return what it returns."""
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -172,8 +160,7 @@ def _tiled_pass(
     done = 0
     for y in rows:
         for x in cols:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("cancelled")
+            check_cancel(cancel, "restore")
             start = time.perf_counter()
             result = fn(image[..., y : y + th, x : x + tw].to(device)).float().cpu()  # .cpu() synchronises
             seconds = time.perf_counter() - start

@@ -11,7 +11,7 @@ from .download import DownloadError
 from .importer import import_checkpoint
 from .locate import candidate_paths, find_weights, load_model
 from .paths import DATA_DIR_ENV, MIRROR_ENV, ManagerSettings, data_dir, models_dir
-from .progress import Cancelled, Progress
+from .progress import Progress
 from .record import InstallRecord
 from .store import InstallError, ModelStatus, VerifyResult, install, list_models, remove, verify
 from .user_registry import UnknownModel, get_entry, registry, user_entries
@@ -19,7 +19,6 @@ from .user_registry import UnknownModel, get_entry, registry, user_entries
 __all__ = [
     "DATA_DIR_ENV",
     "MIRROR_ENV",
-    "Cancelled",
     "DownloadError",
     "InstallError",
     "InstallRecord",

@@ -11,7 +11,8 @@ import requests
 
 from ..errors import NystraError
 from .paths import ManagerSettings
-from .progress import Cancelled, Meter, ProgressCallback
+from ..jobs import Cancelled
+from .progress import Meter, ProgressCallback
 
 _CHUNK = 1 << 14  # what a broken connection can lose mid-chunk; small enough to matter little
 _SPACE_MARGIN = 16 << 20  # keep this much free beyond the file itself

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write
-from .progress import Cancelled
+from ..jobs import Cancelled, check_cancel
 
 _HASH_CHUNK = 1 << 20
 
@@ -22,8 +22,7 @@ def sha256_file(path: Path, cancel: threading.Event | None = None) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(_HASH_CHUNK):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
+            check_cancel(cancel, "hashing")
             digest.update(chunk)
     return digest.hexdigest()
 

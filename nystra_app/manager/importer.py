@@ -14,7 +14,8 @@ from ..models.switch import trained_window
 from .files import exclusive_lock
 from .mirror import copy_file
 from .paths import ManagerSettings, installed_file
-from .progress import Cancelled, ProgressCallback
+from ..jobs import Cancelled
+from .progress import ProgressCallback
 from .record import InstallRecord, lock_path, now, put_record
 from .store import commit, part_file
 from .user_registry import registry, save_user_entry, user_entries

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ..models.registry import ModelEntry
 from .paths import ManagerSettings, is_url, mirrors
-from .progress import Cancelled, Meter, ProgressCallback
+from ..jobs import check_cancel
+from .progress import Meter, ProgressCallback
 
 _CHUNK = 1 << 20
 
@@ -42,7 +43,6 @@ def copy_file(source: Path, part: Path, progress: ProgressCallback | None = None
     meter = Meter("copy", str(source), progress, source.stat().st_size)
     with open(source, "rb") as src, open(part, "wb") as dst:
         while chunk := src.read(_CHUNK):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("copy")
+            check_cancel(cancel, "copy")
             dst.write(chunk)
             meter.advance(len(chunk))

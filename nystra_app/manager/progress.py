@@ -1,19 +1,11 @@
-"""Progress events and cancellation, shared by the CLI (a tqdm bar) and the GUI (a worker thread)."""
+"""Progress events of transfers, shared by the CLI (a tqdm bar) and the GUI (a worker thread);
+cancellation is nystra_app.jobs'."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from ..errors import NystraError
-
-
-class Cancelled(NystraError):
-    """The caller set the cancel token; whatever was half-written has been removed."""
-
-    def __init__(self, what: str = "operation") -> None:
-        super().__init__(f"{what} cancelled")
 
 
 @dataclass(frozen=True)

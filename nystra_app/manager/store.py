@@ -22,7 +22,8 @@ from .download import check_space, download
 from .files import exclusive_lock
 from .mirror import Source, copy_file, sources_for
 from .paths import MIRROR_ENV, ManagerSettings, installed_file
-from .progress import Cancelled, Progress, ProgressCallback
+from ..jobs import Cancelled, check_cancel
+from .progress import Progress, ProgressCallback
 from .record import InstallRecord, drop_record, lock_path, now, put_record, read_records
 from .user_registry import drop_user_entry, get_entry, registry, user_entries
 
@@ -161,8 +162,7 @@ def commit(entry: ModelEntry, part: Path, final: Path, source: str, progress: Pr
         if progress is not None:
             progress(Progress("verify", source, staged.stat().st_size, staged.stat().st_size))
         digest = check_file(entry, staged, f"{entry.file} from {source}", cancel)
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("install")
+        check_cancel(cancel, "install")
         os.replace(staged, final)
     finally:
         staged.unlink(missing_ok=True)

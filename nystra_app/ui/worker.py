@@ -13,9 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..engine import Cancelled as EngineCancelled
 from ..errors import NystraError
-from ..manager import Cancelled as ManagerCancelled
+from ..jobs import Cancelled, run_to_end
 
 Work = Callable[[threading.Event], Any]  # returns a progress generator, or the result itself
 
@@ -41,8 +40,8 @@ class Job(QThread):
         try:
             outcome = self._work(self.cancel_event)
             if isinstance(outcome, Generator):
-                outcome = self._drain(outcome)
-        except (EngineCancelled, ManagerCancelled):
+                outcome = run_to_end(outcome, self.progress.emit)
+        except Cancelled:
             self.cancelled.emit()
         except NystraError as exc:
             self.failed.emit(str(exc))
@@ -53,14 +52,6 @@ class Job(QThread):
                 self.cancelled.emit()
             else:
                 self.succeeded.emit(outcome)
-
-    def _drain(self, generator: Generator[Any, None, Any]) -> Any:
-        while True:
-            try:
-                event = next(generator)
-            except StopIteration as stop:
-                return stop.value
-            self.progress.emit(event)
 
 
 class DeviceQueue(QObject):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from nystra_app.errors import NystraError
-from nystra_app.manager import Cancelled, InstallError, Progress, install
+from nystra_app.jobs import Cancelled
+from nystra_app.manager import InstallError, Progress, install
 from nystra_app.manager.record import read_records
 
 from .helpers import Checkpoint, FileServer, fast_settings, tiny_entry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -106,3 +107,14 @@ def test_entry_script_answers_version() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert nystra_app.__version__ in result.stdout
+
+
+def test_the_app_module_runs_and_says_how_to_get_the_gui_when_pyside6_is_missing() -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    version = subprocess.run([sys.executable, "-m", "nystra_app.ui.app", "--version"], capture_output=True,
+                             text=True, env=env)
+    assert version.returncode == 0 and "nystra" in version.stdout.lower()
+    code = "import sys; sys.modules['PySide6'] = None\nfrom nystra_app.ui.app import main\nsys.exit(main([]))"
+    missing = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert missing.returncode == 1 and "pip install 'nystra-app[gui]'" in missing.stderr
+    assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr

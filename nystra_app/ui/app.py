@@ -30,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError:
+        print("nystra-app: the desktop app needs PySide6, which is not installed; install the gui extra: "
+              "pip install 'nystra-app[gui]' (./bootstrap.sh installs it)", file=sys.stderr)
+        return 1
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Nystra")
@@ -50,10 +55,6 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _app_icon():
     from PySide6.QtGui import QIcon
 
@@ -63,3 +64,7 @@ def _app_icon():
     for path in icon_files():
         icon.addFile(str(path))
     return icon
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: creates .venv, installs the project, then
 #   ./bootstrap.sh app   [ARGS]   starts the desktop app
-#   ./bootstrap.sh test  [ARGS]   runs the test suite (pytest ARGS)
+#   ./bootstrap.sh test  [ARGS]   checks the import contracts and types, then runs the tests (pytest ARGS)
 #   ./bootstrap.sh cli   [ARGS]   runs the `nystra` command line
 # torch is pinned and installed first. On a Linux machine PyPI's torch wheel is the CUDA
 # build; set NYSTRA_TORCH_INDEX=https://download.pytorch.org/whl/cpu (or .../cu124, ...) to
@@ -39,5 +39,8 @@ fi
 case "$mode" in
   app) exec "$venv/bin/nystra-app" "$@" ;;
   cli) exec "$venv/bin/nystra" "$@" ;;
-  test) QT_QPA_PLATFORM=offscreen exec "$venv/bin/python" -m pytest "$@" ;;
+  test)
+    "$venv/bin/lint-imports"  # Qt only in ui; product never imports research; the layers (pyproject.toml)
+    "$venv/bin/mypy"          # nystra_app and tests, zero errors
+    QT_QPA_PLATFORM=offscreen exec "$venv/bin/python" -m pytest "$@" ;;
 esac

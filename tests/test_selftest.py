@@ -86,7 +86,7 @@ def test_icons_exist_at_every_size() -> None:
 def test_desktop_entry_launches_the_app() -> None:
     path = ROOT / "resources" / "nystra-app.desktop"
     entry = configparser.ConfigParser(interpolation=None)
-    entry.optionxform = str  # keys are case-sensitive
+    entry.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
     entry.read(path, encoding="utf-8")
     section = entry["Desktop Entry"]
     assert section["Exec"] == "nystra-app %F" and section["Icon"] == "nystra-app"

@@ -47,11 +47,10 @@ def exact_attention(
     per_window = H * N * N * q.element_size()
     chunk = max(1, CHUNK_BYTES // per_window)
     if chunk < B:
-        nW = None if regions is None else regions.shape[0]
         parts = []
         for start in range(0, B, chunk):
             pick = slice(start, min(start + chunk, B))
-            labels = None if nW is None else regions[torch.arange(pick.start, pick.stop, device=q.device) % nW]
+            labels = None if regions is None else regions[torch.arange(pick.start, pick.stop, device=q.device) % len(regions)]
             window_bias = bias if bias is None or bias.dim() < 4 or bias.shape[0] == 1 else bias[pick]
             parts.append(exact_attention(q[pick], k[pick], v[pick], scale=scale, bias=window_bias, regions=labels,
                                          impl=impl))

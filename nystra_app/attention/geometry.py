@@ -152,12 +152,12 @@ class BlockOrder:
 @lru_cache(maxsize=64)
 def _pooling_matrix(geometry: WindowGeometry, device: torch.device, dtype: torch.dtype, inference: bool) -> Tensor:
     """Keyed on inference mode too: a tensor made under it cannot be saved for autograd later."""
-    (_, c), (sh, sw) = geometry.grid, geometry.cell
+    (r, c), (sh, sw) = geometry.grid, geometry.cell
     pos = geometry.token_positions(device)
     if geometry.sampled:
         picked = (pos[None, :, :] == geometry.cell_centres(device)[:, None, :]).all(dim=-1)  # (m, N)
         return picked.to(dtype)
     pos = pos.long()
     cell_of_token = (pos[:, 0] // sh) * c + pos[:, 1] // sw  # (N,)
-    cells = torch.arange(geometry.landmarks, device=device)
+    cells = torch.arange(r * c, device=device)
     return (cells[:, None] == cell_of_token[None, :]).to(dtype) / (sh * sw)

@@ -6,11 +6,11 @@ import re
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import get_args
+from typing import cast, get_args
 
 from ..errors import NystraError
 from ..models import ModelEntry, Task, build, builtin_registry, detect, get_architecture, load_strict, read_state_dict
-from ..models.switch import trained_window
+from ..models.switch import ImageModel, trained_window
 from .files import exclusive_lock
 from .mirror import copy_file
 from .paths import ManagerSettings, installed_file
@@ -50,7 +50,7 @@ def import_checkpoint(
     cached = name + (".safetensors" if file.suffix == ".safetensors" else ".pth")
     if any(entry.file == cached for entry in registry(settings).values()):
         raise NystraError(f"another model already uses the file name {cached}; choose another name")
-    entry = ModelEntry(id=name, arch=arch, config=config, task=task, scale=int(module.scale),
+    entry = ModelEntry(id=name, arch=arch, config=config, task=task, scale=int(cast(ImageModel, module).scale),
                        file=cached, description=f"imported from {file}", trained_window=trained_window(module))
     final = installed_file(cached, settings)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +64,7 @@ def import_checkpoint(
         digest = commit(entry, part, final, str(file), progress, cancel)
     entry = replace(entry, sha256=digest, size=final.stat().st_size)
     save_user_entry(entry, settings)
-    put_record(InstallRecord(name, cached, digest, entry.size, f"imported from {file}", now()), settings)
+    put_record(InstallRecord(name, cached, digest, final.stat().st_size, f"imported from {file}", now()), settings)
     return entry
 
 

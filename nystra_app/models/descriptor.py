@@ -7,12 +7,13 @@ registry entry, the architecture package and the module itself; nothing else is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from torch import nn
 
 from .architectures import get_architecture
 from .registry import FastDefault, ModelEntry, Task
-from .switch import windowed_layers
+from .switch import ImageModel, windowed_layers
 
 Window = tuple[int, int]
 """(height, width) in tokens; trained windows may be rectangular (8 x 32 stripes)."""
@@ -70,8 +71,8 @@ def describe(entry: ModelEntry, module: nn.Module) -> ModelDescriptor:
         id=entry.id,
         arch=entry.arch,
         task=entry.task,
-        scale=int(module.scale),
-        channels=int(module.in_channels),
+        scale=int(cast(ImageModel, module).scale),
+        channels=int(cast(ImageModel, module).in_channels),
         input_range=architecture.input_range,
         trained_windows=trained,
         downsampling=architecture.downsampling,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol, cast
+
 from torch import nn
 
 from ..attention import (
@@ -12,9 +14,25 @@ from ..attention import (
 )
 
 
-def windowed_layers(model: nn.Module) -> list[nn.Module]:
+class WindowedLayer(Protocol):
+    """What every module that partitions windows declares (an architecture's part of the contract)."""
+
+    trained_window: int
+    window: int
+
+    def set_window(self, window: int | None) -> None: ...
+
+
+class ImageModel(Protocol):
+    """What every model module declares besides forward: its upscale and its input channels."""
+
+    scale: int
+    in_channels: int
+
+
+def windowed_layers(model: nn.Module) -> list[WindowedLayer]:
     """Modules that partition windows: they expose `trained_window`, `window` and `set_window`."""
-    return [m for m in model.modules() if hasattr(m, "set_window") and hasattr(m, "trained_window")]
+    return [cast(WindowedLayer, m) for m in model.modules() if hasattr(m, "set_window") and hasattr(m, "trained_window")]
 
 
 def trained_window(model: nn.Module) -> int:

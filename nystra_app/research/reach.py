@@ -44,7 +44,7 @@ class OffsetReach:
         """Whether attention is cut to zero beyond the trained offsets (only exact attention can do that)."""
         return self.policy == "neighbourhood"
 
-    def __call__(self, fn: BiasFn, offsets: Tensor) -> Tensor:
+    def __call__(self, fn: BiasFn, offsets: Tensor, /) -> Tensor:
         """fn's bias at (P, 2) offsets, answered for the ones beyond the trained range as the policy says."""
         if self.policy == "extrapolate":
             return fn(offsets)

@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
               "pip install 'nystra-app[gui]' (./bootstrap.sh installs it)", file=sys.stderr)
         return 1
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Nystra")
     app.setWindowIcon(_app_icon())
     if args.screenshot is not None:

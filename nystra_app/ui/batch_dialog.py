@@ -138,6 +138,9 @@ class BatchDialog(QDialog):
     def start(self) -> None:
         task = next(t for t in TASKS if t.key == self.task_combo.currentData())
         entry = self.main.provider.available(task)
+        if entry is None:
+            self.log.addItem(f"No installed model for {task.label}: install one in the model manager")
+            return
         fast = self.mode_combo.currentIndex() == 1
         spec, window = entry.fast.setting(**self.main.nystrom_overrides()) if fast else (EXACT, None)
         options, provider, device = self.options(), self.main.provider, self.main.device
@@ -180,7 +183,7 @@ class BatchDialog(QDialog):
         if event.status == "failed":
             self.log.addItem(f"FAILED  {event.message}")
         else:
-            self.log.addItem(f"{event.status:<8}{event.source.name} → {event.output.name}")
+            self.log.addItem(f"{event.status:<8}{event.source.name} → {event.output.name if event.output else ''}")
 
     def _on_done(self, report: BatchReport) -> None:
         self.job = None

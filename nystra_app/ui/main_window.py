@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypedDict
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import (
@@ -72,6 +74,14 @@ class RunStarted:
 
     mode: str
     window: int | str  # 8, or 8x32 for a rectangular window
+
+
+class NystromOverrides(TypedDict, total=False):
+    """The advanced panel's Nyström options, as FastDefault.setting takes them."""
+
+    landmarks: int
+    iters: int
+    window: int
 
 
 @dataclass
@@ -254,7 +264,7 @@ class MainWindow(QMainWindow):
 
     def store_settings(self) -> None:
         s = self.settings
-        s.geometry = bytes(self.saveGeometry().toHex()).decode()
+        s.geometry = bytes(self.saveGeometry().toHex().data()).decode()
         s.fast = self.fast_radio.isChecked()
         s.landmarks, s.iters, s.window = self.landmarks_spin.value(), self.iters_spin.value(), self.window_spin.value()
         s.device = self.device
@@ -263,7 +273,7 @@ class MainWindow(QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for path in self.settings.recent:
-            self.recent_menu.addAction(path, lambda p=path: self.open_path(Path(p)))
+            self.recent_menu.addAction(path, partial(self.open_path, Path(path)))
         self.recent_menu.setEnabled(bool(self.settings.recent))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
@@ -310,7 +320,7 @@ class MainWindow(QMainWindow):
         entry = self.provider.available(task)
         slow = entry is not None and not entry.fast.faster
         self.fast_note.setVisible(slow)
-        if slow:
+        if entry is not None and slow:
             note = f": {entry.fast.note}" if entry.fast.note else ""
             self.fast_note.setText(f"Fast is not faster for this model{note}")
 
@@ -423,7 +433,7 @@ class MainWindow(QMainWindow):
             return EXACT, None
         return entry.fast.setting(**self.nystrom_overrides())
 
-    def nystrom_overrides(self) -> dict[str, int]:
+    def nystrom_overrides(self) -> NystromOverrides:
         """The advanced panel's values (0: the model's default), only while the panel is switched on."""
         if not self.advanced.isChecked():
             return {}

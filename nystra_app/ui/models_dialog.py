@@ -115,7 +115,8 @@ class ModelsDialog(QDialog):
 
     def selected(self) -> str | None:
         row = self.table.currentRow()
-        return self.table.item(row, 0).text() if row >= 0 else None
+        item = self.table.item(row, 0) if row >= 0 else None
+        return None if item is None else item.text()
 
     def apply_mirror(self) -> None:
         self.settings.mirror = self.mirror_edit.text().strip()

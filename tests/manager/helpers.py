@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,7 +33,7 @@ class Checkpoint:
 
 
 def tiny_entry(tiny: Checkpoint, urls: tuple[str, ...] = (), *, known_hash: bool = True, **changes) -> ModelEntry:
-    fields = dict(id="tiny", arch="dehazeformer", config=TINY_CONFIG, task="dehaze", scale=1, file="tiny.pth",
+    fields: dict[str, Any] = dict(id="tiny", arch="dehazeformer", config=TINY_CONFIG, task="dehaze", scale=1, file="tiny.pth",
                   urls=urls, sha256=tiny.sha256 if known_hash else None, size=len(tiny.data) if known_hash else None,
                   trained_window=4)
     fields.update(changes)
@@ -40,7 +42,7 @@ def tiny_entry(tiny: Checkpoint, urls: tuple[str, ...] = (), *, known_hash: bool
 
 def fast_settings(**changes) -> ManagerSettings:
     """Short timeouts and back-off so failure paths end quickly."""
-    values = dict(connect_timeout=2.0, read_timeout=0.4, retries=1, backoff=0.01)
+    values: dict[str, Any] = dict(connect_timeout=2.0, read_timeout=0.4, retries=1, backoff=0.01)
     values.update(changes)
     return ManagerSettings(**values)
 

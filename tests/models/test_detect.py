@@ -47,7 +47,7 @@ def test_every_official_swinir_and_uformer_layout_is_detected_exactly(name: str)
     arch, config = detect(state, name)
     assert arch == name.split("-")[0]
     assert get_architecture("dehazeformer").detect(state) is None
-    official = config_from_dict(CONFIGS[arch], LAYOUTS[name]["config"])
+    official: object = config_from_dict(CONFIGS[arch], LAYOUTS[name]["config"])
     assert config_from_dict(CONFIGS[arch], config) == official
     with torch.device("meta"):
         model = build(arch, config)

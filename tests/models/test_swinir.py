@@ -105,7 +105,7 @@ def test_denoiser_maps_input_to_output_in_image_range() -> None:
     model = SwinIR(SwinIRConfig(upscale=1, img_size=16, window_size=4, depths=(2,), embed_dim=8, num_heads=(2,),
                                 img_range=255.0)).eval()
     torch.nn.init.zeros_(model.conv_last.weight)
-    torch.nn.init.zeros_(model.conv_last.bias)
+    torch.nn.init.zeros_(model.conv_last.bias)  # type: ignore[arg-type]  # the layer has a bias
     x = torch.rand(1, 3, 9, 14)
     with torch.inference_mode():
         assert torch.allclose(model(x), x, atol=1e-5)

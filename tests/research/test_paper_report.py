@@ -17,7 +17,9 @@ def test_report_has_every_table_and_plot(shared, tmp_path, monkeypatch) -> None:
     sots = shared / "testimages" / "dehaze" / "SOTS-indoor"
     for sub, name in (("hazy", "1438_10.png"), ("GT", "1438.png")):
         (tmp_path / "pairs" / sub).mkdir(parents=True)
-        small = cv2.resize(cv2.imread(str(sots / sub / name)), (128, 96), interpolation=cv2.INTER_AREA)
+        image = cv2.imread(str(sots / sub / name))
+        assert image is not None
+        small = cv2.resize(image, (128, 96), interpolation=cv2.INTER_AREA)
         cv2.imwrite(str(tmp_path / "pairs" / sub / name), small)
     plan = Plan(tokens=[64], repeats=1, windows=[8, 16], ablation=[(16, 3)], ablation_window=8, pairs=1, wide=None,
                 model_rows=[])

@@ -56,7 +56,7 @@ def test_neighbourhood_equals_attention_over_the_trained_neighbourhood_only() ->
 def test_the_model_switch_sets_the_reach_and_the_bias_cache_follows_it() -> None:
     model = DehazeFormer(TINY).eval()
     x = torch.rand(1, 3, 64, 64)
-    outputs = {}
+    outputs: dict[str, list[torch.Tensor]] = {}
     with torch.inference_mode():
         for policy in ("extrapolate", "clamp", "extrapolate"):
             configure_with_reach(model, EXACT, window=32, reach=policy)

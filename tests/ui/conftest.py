@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +36,7 @@ def _fresh_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def tiny_model(**config) -> LoadedModel:
     torch.manual_seed(0)
-    values = dict(embed_dims=(8, 8, 8, 8, 8), depths=(1, 2, 2, 1, 1), num_heads=(1, 2, 2, 1, 1))
+    values: dict[str, Any] = dict(embed_dims=(8, 8, 8, 8, 8), depths=(1, 2, 2, 1, 1), num_heads=(1, 2, 2, 1, 1))
     values.update(config)
     return LoadedModel.of(get_entry("dehazeformer-t-indoor"), DehazeFormer(DehazeFormerConfig(**values)).eval())
 

@@ -114,7 +114,7 @@ class MixingLayer(nn.Module):
         self.window = window_size
         self.shifted = shifted
         if conv_type == "Conv":
-            self.conv = nn.Sequential(
+            self.conv: nn.Module = nn.Sequential(
                 nn.Conv2d(dim, dim, 3, padding=1, padding_mode="reflect"),
                 nn.ReLU(True),
                 nn.Conv2d(dim, dim, 3, padding=1, padding_mode="reflect"),

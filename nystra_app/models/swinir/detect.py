@@ -20,7 +20,8 @@ def detect_swinir(state: Mapping[str, Tensor]) -> dict[str, Any] | None:
     if first is None or "conv_after_body.weight" not in state or first.ndim != 4:
         return None
     embed_dim, in_chans = first.shape[:2]
-    depths, heads = [], []
+    depths: list[int] = []
+    heads: list[int] = []
     while (table := state.get(f"layers.{len(depths)}.residual_group.blocks.0.attn.relative_position_bias_table")) is not None:
         depths.append(block_count(state, f"layers.{len(depths)}.residual_group.blocks."))
         heads.append(table.shape[1])

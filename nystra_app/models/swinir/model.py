@@ -156,6 +156,8 @@ def _upsampler(scale: int, features: int) -> nn.Sequential:
 class SwinIR(nn.Module):
     """Super-resolution or denoising transformer; input and output in [0, 1], output `scale` times larger."""
 
+    mean: Tensor  # a buffer
+
     def __init__(self, config: SwinIRConfig = SwinIRConfig()) -> None:
         super().__init__()
         c = self.config = config

@@ -81,7 +81,8 @@ class WindowAttention(TableBiasAttention):
 
     def forward(self, x: Tensor, window: int, regions: Tensor | None) -> Tensor:
         """x: (B_, N, C) windows -> (B_, N, C)."""
-        return self.proj(self.attend_windows(*self.qkv(x), window, regions))
+        q, k, v = self.qkv(x)
+        return self.proj(self.attend_windows(q, k, v, window, regions))
 
 
 class LeFF(nn.Module):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
 
-def collect(gen):
+from nystra_app.jobs import run_to_end
+
+
+def collect(gen: Generator[Any, None, Any]) -> tuple[list[Any], Any]:
     """Drain a progress generator: (the events it yielded, the value it returned)."""
-    events = []
-    while True:
-        try:
-            events.append(next(gen))
-        except StopIteration as stop:
-            return events, stop.value
+    events: list[Any] = []
+    return events, run_to_end(gen, events.append)

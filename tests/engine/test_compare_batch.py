@@ -62,14 +62,8 @@ def test_batch_records_a_bad_file_and_goes_on(tmp_path: Path, fake_model) -> Non
     write_image(source / "sub" / "b.png", np.full((16, 16, 3), 0.75, np.float32))
     (source / "bad.png").write_bytes(b"not a picture")
     options = BatchOptions(source, tmp_path / "out", recursive=True)
-    events = []
-    gen = run_batch(options, fake_model(), EXACT)
-    while True:
-        try:
-            events.append(next(gen))
-        except StopIteration as stop:
-            report = stop.value
-            break
+    events: list[object] = []
+    report = run_to_end(run_batch(options, fake_model(), EXACT), events.append)
     assert [f.name for f, _ in report.failures] == ["bad.png"]
     assert sorted(p.name for p in report.written) == ["a_dehazeformer-t-indoor_exact.png", "b_dehazeformer-t-indoor_exact.png"]
     assert (tmp_path / "out" / "sub" / "b_dehazeformer-t-indoor_exact.png").is_file()

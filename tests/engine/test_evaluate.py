@@ -65,14 +65,8 @@ def test_evaluate_scores_a_perfect_fake_model(tmp_path, fake_model):
 
 def test_evaluate_tiny_transformer(tmp_path, tiny_model):
     pairs = pair_folders(*make_dataset(tmp_path, names=("1_5.png",), size=(64, 64)))
-    events = []
-    job = evaluate(tiny_model, pairs, NYSTROM, window=16)
-    while True:
-        try:
-            events.append(next(job))
-        except StopIteration as stop:
-            report = stop.value
-            break
+    events: list[object] = []
+    report = run_to_end(evaluate(tiny_model, pairs, NYSTROM, window=16), events.append)
     score = report.images[0]
     assert events == report.images and report.window == 16
     assert math.isfinite(score.exact_psnr) and math.isfinite(score.nystrom_psnr)

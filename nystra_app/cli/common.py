@@ -13,6 +13,7 @@ from ..engine import resolve_device
 from ..engine.restore import fast_attention
 from ..models import LoadedModel, ModelEntry, load_model
 from ..models.loading import MIRROR_ENV
+from .options import ITERS, LANDMARKS, LOCAL, TILE, WINDOW, device_name, int_range
 
 
 def add_attention_options(parser: argparse.ArgumentParser, *, kind: bool = True) -> None:
@@ -20,10 +21,10 @@ def add_attention_options(parser: argparse.ArgumentParser, *, kind: bool = True)
     if kind:
         group.add_argument("--attention", choices=("exact", "nystrom"), default="exact",
                            help="exact softmax (the model as trained) or PnP-Nystra (fast)")
-    group.add_argument("--landmarks", "-m", type=int, default=None, help="Nyström landmarks m (default: model's Fast setting)")
-    group.add_argument("--iters", "-k", type=int, default=None, help="pseudoinverse iterations (default: model's Fast setting)")
-    group.add_argument("--window", "-w", type=int, default=None, help="inference window size (default: trained)")
-    group.add_argument("--local", type=int, default=None, metavar="L",
+    group.add_argument("--landmarks", "-m", type=int_range(*LANDMARKS), default=None, help="Nyström landmarks m (default: model's Fast setting)")
+    group.add_argument("--iters", "-k", type=int_range(*ITERS), default=None, help="pseudoinverse iterations (default: model's Fast setting)")
+    group.add_argument("--window", "-w", type=int_range(*WINDOW), default=None, help="inference window size (default: trained)")
+    group.add_argument("--local", type=int_range(*LOCAL), default=None, metavar="L",
                        help="exact attention within L x L blocks, Nyström beyond (default: model's Fast setting)")
     group.add_argument("--no-guard", action="store_true",
                        help="turn off the fallback to exact attention where Nyström is unsafe (for research)")
@@ -47,8 +48,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--model", required=True, metavar="ID", help="model id from the registry")
     group.add_argument("--weights", type=Path, default=None, metavar="FILE",
                        help=f"weight file (default: the installed one, else the model's file in ${MIRROR_ENV})")
-    group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
-    group.add_argument("--tile", type=int, default=None, metavar="PX",
+    group.add_argument("--device", type=device_name, default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    group.add_argument("--tile", type=int_range(*TILE), default=None, metavar="PX",
                        help="tile side in pixels for large pictures (default: from free memory)")
 
 

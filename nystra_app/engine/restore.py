@@ -27,6 +27,7 @@ from ..models import (
 )
 from .device import resolve_device
 from .imageio import Picture
+from .small import crop_output, pad_to_min_side
 from .tiling import TileProgress, run_tiled
 
 # BT.601 luma, as cv2 and Pillow convert RGB to gray.
@@ -98,6 +99,7 @@ def restore_picture(
     """Restore `picture`; yields a TileProgress per tile and returns the RestoreResult.
 
     Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set.
+    A picture smaller than one window at the model's deepest stage is padded, and its output cropped.
     A gray picture on an RGB model is run as RGB and converted back; an RGB picture on a gray
     model is run channel by channel. Alpha goes around the model, resized by its scale.
     """
@@ -108,7 +110,9 @@ def restore_picture(
     configure_attention(module, spec, window)
     module.to(device)
     effective_window = window or model.entry.trained_window
-    batch = _to_model_layout(picture.rgb, model_channels)  # (B, model_channels, H, W)
+    height, width = picture.rgb.shape[:2]
+    min_side = _min_tile(module, effective_window)
+    batch = pad_to_min_side(_to_model_layout(picture.rgb, model_channels), min_side)  # (B, model_channels, H', W')
 
     def forward(tile_input: Tensor) -> Tensor:
         return module(tile_input).clamp_(0.0, 1.0)
@@ -122,7 +126,7 @@ def restore_picture(
         with torch.inference_mode():
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(effective_window, scale),
-                              min_tile=_min_tile(module, effective_window))
+                              min_tile=min_side)
             while True:
                 try:
                     event = next(tiled)
@@ -136,7 +140,7 @@ def restore_picture(
         set_attention_timing(module, False)
     seconds = time.perf_counter() - start
     stats = collect_stats(module, reset=True)
-    rgb = _from_model_layout(output, picture.channels)
+    rgb = _from_model_layout(crop_output(output, height, width, scale), picture.channels)
     alpha = None if picture.alpha is None else _resize(picture.alpha, scale)
     restored = Picture(rgb, alpha, picture.bit_depth, None, picture.format)
     return RestoreResult(restored, seconds, tile_seconds, stats.seconds, stats.fallback, stats.rows,

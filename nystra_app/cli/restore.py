@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from ..attention import EXACT, AttentionSpec
+from ..crash import one_line
 from ..engine import (
     TileProgress,
     output_extension,
@@ -18,8 +20,10 @@ from ..engine import (
     restore_picture,
     write_image,
 )
+from ..engine.budget import Budget, PixelBudget, describe_seconds
+from ..engine.imageio import peek_size
+from ..engine.outputs import OutputNames, check_output_folder
 from ..engine.restore import RestoreResult
-from ..errors import NystraError
 from ..models import LoadedModel, configure_attention
 from .common import (
     add_attention_options,
@@ -29,6 +33,7 @@ from .common import (
     fast_setting,
     load_chosen_model,
 )
+from .options import MEGAPIXELS, float_range
 
 FORMATS = ("png", "jpg", "tif", "webp", "bmp")
 
@@ -45,11 +50,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_attention_options(parser)
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="output format (default: the input's; 16-bit and alpha kept where it allows)")
+    parser.add_argument("--max-megapixels", type=float_range(*MEGAPIXELS), default=None, metavar="MP",
+                        help="restore pictures up to this size (default: what memory holds and the model restores "
+                             "in 10 minutes here, at most 50 MP; larger pictures are refused with an estimate)")
     add_json_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Restore each input in turn; one input's failure is reported and the others still run."""
+    check_output_folder(args.outdir)  # before the model loads: a wrong -o costs nothing
     model = load_chosen_model(args)
     if args.attention == "exact":
         spec, window, label = EXACT, args.window, "exact"
@@ -58,26 +68,45 @@ def run(args: argparse.Namespace) -> int:
     configure_attention(model.module, spec, window)  # a bad setting fails once, before any file
     if label == "fast" and not model.entry.fast.faster:
         print(f"nystra: note: Fast is not faster for {model.entry.id}. {model.entry.fast.note}", file=sys.stderr)
+    run_state = _Run(PixelBudget(model, spec, window, args.device, args.max_megapixels), OutputNames())
     files: list[dict[str, Any]] = []
     for path in args.inputs:
         try:
-            files.append(_restore_file(path, model, args, spec, window, label))
-        except (NystraError, ValueError) as exc:
-            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+            files.append(_restore_file(path, model, args, spec, window, label, run_state))
+        except Exception as exc:  # per-picture isolation: any failure is this picture's alone
+            message = one_line(exc, path)
             print(f"nystra: error: {message}", file=sys.stderr)
             files.append({"input": str(path), "error": message})
+    failed = sum("error" in f for f in files)
+    if failed and len(files) > 1:
+        print(f"nystra: {failed} of {len(files)} pictures failed; the others were written", file=sys.stderr)
     report = {"model": model.entry.id, "attention": spec.describe(), "window": window or model.entry.trained_window,
-              "files": files}
+              "written": len(files) - failed, "failed": failed, "files": files}
     emit(report, args.json, _table(files))
-    return 1 if any("error" in f for f in files) else 0
+    return 1 if failed else 0
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the pictures of one run share: the pixel budget and the output names already given."""
+
+    budget: PixelBudget
+    names: OutputNames
 
 
 def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec: AttentionSpec,
-                  window: int | None, label: str) -> dict[str, Any]:
+                  window: int | None, label: str, run_state: _Run) -> dict[str, Any]:
+    size = peek_size(path)  # refuse a huge picture before decoding it
+    if size is not None:
+        _announce(path, size, run_state.budget.check(str(path), *size))
     picture = read_image(path)
+    if size is None:
+        _announce(path, picture.size, run_state.budget.check(str(path), *picture.size))
+    if picture.note:
+        print(f"nystra: note: {picture.note}", file=sys.stderr)
     ext = output_extension(picture, args.format)
-    target = args.outdir / f"{path.stem}_{model.entry.id}_{label}{ext}"
-    progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, disable=args.json, leave=False)
+    target = run_state.names.claim(args.outdir / f"{path.stem}_{model.entry.id}_{label}{ext}")
+    progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, leave=False)  # stderr: shown with --json too
     with progress:
         job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile)
         result = _drive(job, progress)
@@ -85,6 +114,14 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
     return {"input": str(path), "output": str(target), "seconds": result.seconds,
             "attention_seconds": result.attention_seconds, "attention_share": result.attention_share,
             "tiles": result.tiles, "fallback": result.fallback}
+
+
+def _announce(path: Path, size: tuple[int, int], budget: Budget) -> None:
+    """A line on stderr before a picture long enough to need one (progress, with --json too)."""
+    estimate = budget.estimate_seconds(size[0] * size[1])
+    if estimate is not None and estimate >= 10:
+        print(f"nystra: restoring {path} ({size[0] * size[1] / 1e6:.1f} MP, about {describe_seconds(estimate)} here)",
+              file=sys.stderr, flush=True)
 
 
 def _drive(job: Generator[TileProgress, None, RestoreResult], progress: tqdm) -> RestoreResult:
@@ -99,6 +136,7 @@ def _drive(job: Generator[TileProgress, None, RestoreResult], progress: tqdm) ->
 
 
 def _table(files: list[dict[str, Any]]) -> str:
+    failed = sum("error" in f for f in files)
     lines = []
     for f in files:
         if "error" in f:
@@ -106,4 +144,6 @@ def _table(files: list[dict[str, Any]]) -> str:
         else:
             lines.append(f"wrote   {f['output']}  {f['seconds']:.2f} s, attention {f['attention_share']:.0%}, "
                          f"{f['tiles']} tile(s), {f['fallback']} row(s) recomputed exactly by the guard")
+    if failed:
+        lines.append(f"{len(files) - failed} written, {failed} failed")
     return "\n".join(lines)

@@ -111,8 +111,8 @@ def restore_picture(
     module.to(device)
     effective_window = window or model.entry.trained_window
     height, width = picture.rgb.shape[:2]
-    min_side = _min_tile(module, effective_window)
-    batch = pad_to_min_side(_to_model_layout(picture.rgb, model_channels), min_side)  # (B, model_channels, H', W')
+    smallest = min_side(module, effective_window)
+    batch = pad_to_min_side(_to_model_layout(picture.rgb, model_channels), smallest)  # (B, model_channels, H', W')
 
     def forward(tile_input: Tensor) -> Tensor:
         return module(tile_input).clamp_(0.0, 1.0)
@@ -126,7 +126,7 @@ def restore_picture(
         with torch.inference_mode():
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(effective_window, scale),
-                              min_tile=min_side)
+                              min_tile=smallest)
             while True:
                 try:
                     event = next(tiled)
@@ -147,7 +147,7 @@ def restore_picture(
                          last_tile, spec, window, str(device))
 
 
-def _min_tile(module: torch.nn.Module, window: int) -> int:
+def min_side(module: torch.nn.Module, window: int) -> int:
     """The smallest tile worth running: one window wide at the model's deepest stage.
 
     Smaller tiles would fill windows with padding. DehazeFormer's deepest stage works at 1/4

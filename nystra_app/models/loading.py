@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from ..manager.paths import MIRROR_ENV, ManagerSettings, installed_file, is_url, mirrors
+from ..manager.trust import check_installed_weights
 from .architectures import build
 from .checkpoint import CheckpointError, load_strict, read_state_dict
 from .registry import ModelEntry, get_entry
@@ -53,6 +54,8 @@ def load_model(
     path = None
     if not random_weights:
         path = Path(weights) if weights is not None else find_weights(entry, settings)
+        if weights is None:
+            check_installed_weights(entry, path, settings)
         load_strict(module, read_state_dict(path), path.name)
     module.eval().requires_grad_(False).to(device)
     return LoadedModel(entry, module, path)

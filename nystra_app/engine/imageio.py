@@ -39,6 +39,12 @@ WRITABLE = {
 # Pillow's format name -> the extension an output in the same format gets.
 FORMAT_EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "BMP": ".bmp", "WEBP": ".webp"}
 _ORIENTATION_TAG = 0x0112
+# File signatures of formats Pillow decodes completely (a refusal by Pillow is a damaged file).
+_PILLOW_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+
+
+def _signature_name(head: bytes) -> str:
+    return "PNG" if head.startswith(b"\x89PNG") else "GIF" if head.startswith(b"GIF8") else "JPEG"
 
 
 class ImageError(NystraError):
@@ -78,7 +84,7 @@ def _quiet_cv2() -> Iterator[None]:
     """cv2 prints decoder warnings to stderr; we raise our own one-line error instead."""
     logging = cv2.utils.logging
     level = logging.getLogLevel()
-    logging.setLogLevel(logging.LOG_LEVEL_ERROR)
+    logging.setLogLevel(logging.LOG_LEVEL_SILENT)
     try:
         yield
     finally:
@@ -98,6 +104,10 @@ def read_image(path: str | os.PathLike) -> Picture:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise ImageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if header is None and bytes(data[:4]).startswith(_PILLOW_SIGNATURES):
+        # Pillow reads these fully, so its refusal means damage; cv2's libpng would print its own
+        # complaint on the terminal before failing the same way.
+        raise ImageError(f"{path}: corrupt image (damaged {_signature_name(bytes(data[:4]))} header)")
     with _quiet_cv2():
         raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if header is None:  # Pillow does not know it (e.g. a float TIFF); cv2 may, without EXIF

@@ -18,11 +18,17 @@ from nystra_app.cli import common, main
 from nystra_app.engine import Picture, read_image, write_image
 from nystra_app.engine.restore import min_side
 from nystra_app.models import LoadedModel
-from tests.corpus import AWKWARD, BAD, Case, pad_like_the_engine, snapshot
+from tests.corpus import AWKWARD, BAD, Case, one_thread, pad_like_the_engine, snapshot
 from tests.engine.conftest import fake_model, tiny_dehazeformer
 
 MODEL = "dehazeformer-t-indoor"
 TINY = tiny_dehazeformer()
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    with one_thread():
+        yield
 
 
 @pytest.fixture

@@ -36,6 +36,13 @@ def add_debug_option(parser: argparse.ArgumentParser, *, top: bool = True) -> No
                 add_debug_option(sub, top=False)
 
 
+def failure_line(exc: Exception, subject: object, debug: bool) -> str:
+    """One picture's failure as its one line; with --debug an unexpected error's traceback comes first."""
+    if debug and not is_expected(exc):
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    return one_line(exc, subject)
+
+
 def guarded(handler: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
     """Run a command; map every exception to one stderr line and an exit code."""
     try:

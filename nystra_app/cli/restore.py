@@ -12,7 +12,6 @@ from typing import Any
 from tqdm import tqdm
 
 from ..attention import EXACT, AttentionSpec
-from ..crash import one_line
 from ..engine import (
     TileProgress,
     output_extension,
@@ -33,6 +32,7 @@ from .common import (
     fast_setting,
     load_chosen_model,
 )
+from .boundary import failure_line
 from .options import MEGAPIXELS, float_range
 
 FORMATS = ("png", "jpg", "tif", "webp", "bmp")
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             files.append(_restore_file(path, model, args, spec, window, label, run_state))
         except Exception as exc:  # per-picture isolation: any failure is this picture's alone
-            message = one_line(exc, path)
+            message = failure_line(exc, path, getattr(args, "debug", False))
             print(f"nystra: error: {message}", file=sys.stderr)
             files.append({"input": str(path), "error": message})
     failed = sum("error" in f for f in files)

@@ -8,6 +8,7 @@ through a pointwise fake whose exact output (1 - x) is known.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -161,18 +162,23 @@ def test_a_bad_option_is_refused_when_parsed(options: list[str], option: str, al
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("where", ["a-file", "inside-a-file"])
+@pytest.mark.parametrize("where", ["a-file", "inside-a-file", "read-only"])
 def test_an_unusable_output_folder_is_found_before_the_model_loads(where: str, tmp_path: Path, loads: dict,
                                                                    capsys) -> None:
+    if where == "read-only" and os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
     loads["model"] = fake_model()
     good = write_image(tmp_path / "good.png", np.full((16, 16, 3), 0.5, np.float32))
     blocker = tmp_path / "taken"
-    blocker.write_text("a file")
-    out = blocker if where == "a-file" else blocker / "sub"
+    if where == "read-only":
+        blocker.mkdir(mode=0o555)
+    else:
+        blocker.write_text("a file")
+    out = blocker / "sub" if where == "inside-a-file" else blocker
     code, _, err = restore(capsys, [good], out)
     assert code == 1 and loads["count"] == 0
     assert len(err.strip().splitlines()) == 1 and err.count(str(out)) == 1 and "-o" in err
-    assert blocker.read_text() == "a file"
+    assert blocker.is_dir() and not list(blocker.iterdir()) if where == "read-only" else blocker.read_text() == "a file"
 
 
 def test_pictures_above_the_pixel_budget_are_refused_with_the_option_to_allow_them(tmp_path: Path, loads: dict,
@@ -233,6 +239,8 @@ def test_an_unexpected_error_is_one_line_with_a_report_and_the_run_goes_on(tmp_p
     assert str(report) in line and "Traceback" in report.read_text() and "out of bounds" in report.read_text()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"narrow_{MODEL}_exact.png"]
     assert "1 of 2 pictures failed" in err
+    code, _, err = restore(capsys, [wide], tmp_path / "out2", "--debug")
+    assert code == 1 and "Traceback (most recent call last)" in err and "out of bounds" in err
 
 
 def test_debug_prints_the_traceback_of_an_unexpected_error(tmp_path: Path, monkeypatch, capsys) -> None:

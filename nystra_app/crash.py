@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 
 from .errors import NystraError
+from .manager.paths import data_dir
 
 REPORTS_ENV = "NYSTRA_REPORT_DIR"
 
@@ -28,8 +29,6 @@ def reports_dir() -> Path:
     """$NYSTRA_REPORT_DIR, else <data dir>/reports (where the weights live), else the temp folder."""
     if os.environ.get(REPORTS_ENV):
         return Path(os.environ[REPORTS_ENV]).expanduser()
-    from .manager.paths import data_dir  # a leaf module: no torch
-
     return data_dir() / "reports"
 
 

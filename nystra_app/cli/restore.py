@@ -15,12 +15,10 @@ from ..attention import EXACT, AttentionSpec
 from ..engine import (
     TileProgress,
     output_extension,
-    read_image,
     restore_picture,
     write_image,
 )
-from ..engine.budget import Budget, PixelBudget, describe_seconds
-from ..engine.imageio import peek_size
+from ..engine.budget import Budget, PixelBudget, describe_seconds, read_within_budget
 from ..engine.outputs import OutputNames, check_output_folder
 from ..engine.restore import RestoreResult
 from ..models import LoadedModel, configure_attention
@@ -96,12 +94,8 @@ class _Run:
 
 def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec: AttentionSpec,
                   window: int | None, label: str, run_state: _Run) -> dict[str, Any]:
-    size = peek_size(path)  # refuse a huge picture before decoding it
-    if size is not None:
-        _announce(path, size, run_state.budget.check(str(path), *size))
-    picture = read_image(path)
-    if size is None:
-        _announce(path, picture.size, run_state.budget.check(str(path), *picture.size))
+    picture, budget = read_within_budget(path, run_state.budget)
+    _announce(path, picture.size, budget)
     if picture.note:
         print(f"nystra: note: {picture.note}", file=sys.stderr)
     ext = output_extension(picture, args.format)

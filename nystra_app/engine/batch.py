@@ -22,9 +22,9 @@ from ..attention import AttentionSpec
 from ..crash import one_line
 from ..errors import NystraError
 from ..models import LoadedModel
-from .budget import PixelBudget
+from .budget import PixelBudget, read_within_budget
 from .evaluate import IMAGE_SUFFIXES
-from .imageio import WRITABLE, peek_size, read_image, write_image
+from .imageio import WRITABLE, write_image
 from .outputs import OutputNames, check_output_folder, resolved
 from .restore import restore_picture
 from .tiling import Cancelled, TileProgress
@@ -139,11 +139,7 @@ def run_batch(
         yield FileEvent(index, len(inputs), source, "started", target)
         start = time.perf_counter()
         try:
-            size = peek_size(source)  # a huge picture is refused before it is decoded
-            if size is not None:
-                budget.check(str(source), *size)
-            picture = read_image(source)
-            budget.check(str(source), *picture.size)
+            picture, _ = read_within_budget(source, budget)
             result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel)
             write_image(target, result.picture, protect=inputs)
         except Cancelled:

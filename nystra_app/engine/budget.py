@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -19,6 +20,7 @@ from ..attention import AttentionSpec
 from ..errors import NystraError
 from ..models import LoadedModel, configure_attention
 from .device import resolve_device
+from .imageio import Picture, peek_size, read_image
 from .restore import min_side
 from .tiling import MEMORY_FRACTION, free_memory
 
@@ -112,3 +114,15 @@ class PixelBudget:
         budget = self._budget or Budget(FLOOR_MP, None, "below the floor")
         budget.check(subject, width, height)
         return budget
+
+
+def read_within_budget(path: Path, budget: PixelBudget) -> tuple[Picture, Budget]:
+    """Read a picture, refused before it is decoded when its header already says it is over budget
+    (after decoding, for the few formats only cv2 reads). Returns it with the budget that let it in."""
+    size = peek_size(path)
+    if size is not None:
+        allowed = budget.check(str(path), *size)
+    picture = read_image(path)
+    if size is None:
+        allowed = budget.check(str(path), *picture.size)
+    return picture, allowed

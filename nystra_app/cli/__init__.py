@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from importlib import import_module
 
-from ..errors import NystraError
+from .boundary import OneLineParser, add_debug_option, guarded
 
 COMMAND_MODULES = ("restore", "evaluate", "bench", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nystra", description=__doc__.split(":", 1)[1].strip())
+    parser = OneLineParser(prog="nystra", description=__doc__.split(":", 1)[1].strip())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         import_module(f"{__name__}.{name}").register(commands)
+    add_debug_option(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Parse and run one command; every error ends as one stderr line and an exit code (boundary.guarded)."""
     try:
-        return int(args.handler(args) or 0)
-    except (NystraError, ValueError) as exc:
-        print(f"nystra: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("nystra: interrupted", file=sys.stderr)
-        return 130
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error already printed as one line
+        return int(stop.code or 0)
+    return guarded(args.handler, args)

@@ -16,6 +16,7 @@ import torch
 from ..errors import NystraError
 from ..manager import get_entry, load_model
 from .common import add_attention_options, add_json_option, emit, fast_setting
+from .options import ITERS, LANDMARKS, device_name, int_range
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -23,25 +24,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     kinds = bench.add_subparsers(dest="bench", required=True, metavar="KIND")
 
     attn = kinds.add_parser("attention", help="exact (matmul, SDPA) vs Nyström on the same windows")
-    attn.add_argument("--tokens", "-n", type=int, default=1024, help="tokens per window (a square: 1024 = 32x32)")
-    attn.add_argument("--dim", "-d", type=int, default=32, help="head dimension")
-    attn.add_argument("--landmarks", "-m", type=int, default=16)
-    attn.add_argument("--iters", "-k", type=int, default=6)
-    attn.add_argument("--windows", type=int, default=8, help="windows in the batch")
-    attn.add_argument("--heads", type=int, default=4)
-    attn.add_argument("--repeats", type=int, default=11)
+    attn.add_argument("--tokens", "-n", type=int_range(1), default=1024, help="tokens per window (a square: 1024 = 32x32)")
+    attn.add_argument("--dim", "-d", type=int_range(1), default=32, help="head dimension")
+    attn.add_argument("--landmarks", "-m", type=int_range(*LANDMARKS), default=16)
+    attn.add_argument("--iters", "-k", type=int_range(*ITERS), default=6)
+    attn.add_argument("--windows", type=int_range(1), default=8, help="windows in the batch")
+    attn.add_argument("--heads", type=int_range(1), default=4)
+    attn.add_argument("--repeats", type=int_range(1), default=11)
     attn.add_argument("--no-guard", action="store_true")
-    attn.add_argument("--device", default="cpu")
+    attn.add_argument("--device", type=device_name, default="cpu")
     add_json_option(attn)
     attn.set_defaults(handler=_attention)
 
     model = kinds.add_parser("model", help="the model as trained vs exact and Nyström at a window")
     model.add_argument("--model", required=True, help="model id (see `nystra models list`)")
-    model.add_argument("--size", type=int, default=256, help="input side in pixels")
+    model.add_argument("--size", type=int_range(8), default=256, help="input side in pixels")
     model.add_argument("--random-weights", action="store_true", help="time without a checkpoint (speed does not depend on weights)")
     model.add_argument("--weights", help="checkpoint file (default: the installed one)")
-    model.add_argument("--repeats", type=int, default=3)
-    model.add_argument("--device", default="cpu")
+    model.add_argument("--repeats", type=int_range(1), default=3)
+    model.add_argument("--device", type=device_name, default="cpu")
     add_attention_options(model, kind=False)
     add_json_option(model)
     model.set_defaults(handler=_model)

@@ -12,6 +12,7 @@ from ..attention import AttentionSpec
 from ..engine import resolve_device
 from ..manager import MIRROR_ENV, load_model
 from ..models import FastDefault, LoadedModel
+from .options import ITERS, LANDMARKS, LOCAL, TILE, WINDOW, device_name, int_range
 
 
 def add_attention_options(parser: argparse.ArgumentParser, *, kind: bool = True) -> None:
@@ -19,10 +20,10 @@ def add_attention_options(parser: argparse.ArgumentParser, *, kind: bool = True)
     if kind:
         group.add_argument("--attention", choices=("exact", "nystrom"), default="exact",
                            help="exact softmax (the model as trained) or PnP-Nystra (fast)")
-    group.add_argument("--landmarks", "-m", type=int, default=None, help="Nyström landmarks m (default: model's Fast setting)")
-    group.add_argument("--iters", "-k", type=int, default=None, help="pseudoinverse iterations (default: model's Fast setting)")
-    group.add_argument("--window", "-w", type=int, default=None, help="inference window size (default: trained)")
-    group.add_argument("--local", type=int, default=None, metavar="L",
+    group.add_argument("--landmarks", "-m", type=int_range(*LANDMARKS), default=None, help="Nyström landmarks m (default: model's Fast setting)")
+    group.add_argument("--iters", "-k", type=int_range(*ITERS), default=None, help="pseudoinverse iterations (default: model's Fast setting)")
+    group.add_argument("--window", "-w", type=int_range(*WINDOW), default=None, help="inference window size (default: trained)")
+    group.add_argument("--local", type=int_range(*LOCAL), default=None, metavar="L",
                        help="exact attention within L x L blocks, Nyström beyond (default: model's Fast setting)")
     group.add_argument("--no-guard", action="store_true",
                        help="turn off the fallback to exact attention where Nyström is unsafe (for research)")
@@ -46,8 +47,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--model", required=True, metavar="ID", help="model id from the registry")
     group.add_argument("--weights", type=Path, default=None, metavar="FILE",
                        help=f"weight file (default: the installed one, else the model's file in ${MIRROR_ENV})")
-    group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
-    group.add_argument("--tile", type=int, default=None, metavar="PX",
+    group.add_argument("--device", type=device_name, default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    group.add_argument("--tile", type=int_range(*TILE), default=None, metavar="PX",
                        help="tile side in pixels for large pictures (default: from free memory)")
 
 

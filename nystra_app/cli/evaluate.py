@@ -12,6 +12,7 @@ from ..engine import Evaluation, Pair, evaluate, gaussian_noise, pair_folders
 from ..engine.evaluate import list_images
 from ..errors import NystraError
 from ..jobs import run_to_end
+from .options import float_range, int_range
 from .common import (
     add_attention_options,
     add_json_option,
@@ -33,8 +34,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--inputs", type=Path, default=None, metavar="DIR",
                         help="degraded pictures (with --noise-sigma: omit, the targets are noised)")
     parser.add_argument("--targets", type=Path, required=True, metavar="DIR", help="ground-truth pictures")
-    parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N inputs")
-    parser.add_argument("--noise-sigma", type=float, default=None, metavar="S",
+    parser.add_argument("--limit", type=int_range(1), default=None, metavar="N", help="only the first N inputs")
+    parser.add_argument("--noise-sigma", type=float_range(0, 255), default=None, metavar="S",
                         help="add seeded Gaussian noise of S (0..255 scale) to the inputs (denoisers)")
     add_attention_options(parser, kind=False)
     add_json_option(parser)

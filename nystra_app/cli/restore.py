@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,13 @@ from ..attention import EXACT, AttentionSpec
 from ..engine import (
     TileProgress,
     output_extension,
-    read_image,
     restore_picture,
     write_image,
 )
 from ..engine.batch import output_name
+from ..engine.budget import Budget, PixelBudget, describe_seconds, read_within_budget
 from ..engine.imageio import OUTPUT_FORMATS
-from ..errors import NystraError
+from ..engine.outputs import OutputNames, check_output_folder
 from ..jobs import run_to_end
 from ..models import LoadedModel
 from .common import (
@@ -30,7 +31,8 @@ from .common import (
     fast_setting,
     load_chosen_model,
 )
-
+from .boundary import failure_line
+from .options import MEGAPIXELS, float_range
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -45,11 +47,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_attention_options(parser)
     parser.add_argument("--format", choices=[f.ext[1:] for f in OUTPUT_FORMATS], default=None,
                         help="output format (default: the input's; 16-bit and alpha kept where it allows)")
+    parser.add_argument("--max-megapixels", type=float_range(*MEGAPIXELS), default=None, metavar="MP",
+                        help="restore pictures up to this size (default: what memory holds and the model restores "
+                             "in 10 minutes here, at most 50 MP; larger pictures are refused with an estimate)")
     add_json_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Restore each input in turn; one input's failure is reported and the others still run."""
+    check_output_folder(args.outdir)  # before the model loads: a wrong -o costs nothing
     model = load_chosen_model(args)
     if args.attention == "exact":
         spec, window, label = EXACT, args.window, "exact"
@@ -59,26 +66,41 @@ def run(args: argparse.Namespace) -> int:
     described = model.descriptor
     if label == "fast" and not described.fast.faster:
         print(f"nystra: note: Fast is not faster for {described.id}. {described.fast.note}", file=sys.stderr)
+    run_state = _Run(PixelBudget(model, spec, window, args.device, args.max_megapixels), OutputNames())
     files: list[dict[str, Any]] = []
     for path in args.inputs:
         try:
-            files.append(_restore_file(path, model, args, spec, window, label))
-        except (NystraError, ValueError) as exc:
-            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+            files.append(_restore_file(path, model, args, spec, window, label, run_state))
+        except Exception as exc:  # per-picture isolation: any failure is this picture's alone
+            message = failure_line(exc, path, getattr(args, "debug", False))
             print(f"nystra: error: {message}", file=sys.stderr)
             files.append({"input": str(path), "error": message})
+    failed = sum("error" in f for f in files)
+    if failed and len(files) > 1:
+        print(f"nystra: {failed} of {len(files)} pictures failed; the others were written", file=sys.stderr)
     report = {"model": described.id, "attention": spec.describe(), "window": described.window_label(window),
-              "files": files}
+              "written": len(files) - failed, "failed": failed, "files": files}
     emit(report, args.json, _table(files))
-    return 1 if any("error" in f for f in files) else 0
+    return 1 if failed else 0
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the pictures of one run share: the pixel budget and the output names already given."""
+
+    budget: PixelBudget
+    names: OutputNames
 
 
 def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec: AttentionSpec,
-                  window: int | None, label: str) -> dict[str, Any]:
-    picture = read_image(path)
+                  window: int | None, label: str, run_state: _Run) -> dict[str, Any]:
+    picture, budget = read_within_budget(path, run_state.budget)
+    _announce(path, picture.size, budget)
+    if picture.note:
+        print(f"nystra: note: {picture.note}", file=sys.stderr)
     ext = output_extension(picture, args.format)
-    target = args.outdir / (output_name(path.stem, model.descriptor.id, label) + ext)
-    progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, disable=args.json, leave=False)
+    target = run_state.names.claim(args.outdir / (output_name(path.stem, model.descriptor.id, label) + ext))
+    progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, leave=False)  # stderr: shown with --json too
     with progress:
         job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile)
         result = run_to_end(job, lambda event: _show(progress, event))
@@ -88,6 +110,14 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
             "tiles": result.tiles, "fallback": result.fallback, "tiling_changed": result.tiling_changed}
 
 
+def _announce(path: Path, size: tuple[int, int], budget: Budget) -> None:
+    """A line on stderr before a picture long enough to need one (progress, with --json too)."""
+    estimate = budget.estimate_seconds(size[0] * size[1])
+    if estimate is not None and estimate >= 10:
+        print(f"nystra: restoring {path} ({size[0] * size[1] / 1e6:.1f} MP, about {describe_seconds(estimate)} here)",
+              file=sys.stderr, flush=True)
+
+
 def _show(progress: tqdm, event: TileProgress) -> None:
     progress.total = event.total
     progress.n = event.index
@@ -95,6 +125,7 @@ def _show(progress: tqdm, event: TileProgress) -> None:
 
 
 def _table(files: list[dict[str, Any]]) -> str:
+    failed = sum("error" in f for f in files)
     lines = []
     for f in files:
         if "error" in f:
@@ -104,4 +135,6 @@ def _table(files: list[dict[str, Any]]) -> str:
                          f"{f['tiles']} tile(s), {f['fallback']} row(s) recomputed exactly by the guard"
                          + (" (tiled: this model normalises over the whole picture, so it differs slightly "
                             "from an untiled run)" if f["tiling_changed"] else ""))
+    if failed:
+        lines.append(f"{len(files) - failed} written, {failed} failed")
     return "\n".join(lines)

@@ -19,10 +19,13 @@ from typing import Literal
 import torch
 
 from ..attention import AttentionSpec
+from ..crash import one_line
 from ..errors import NystraError
 from ..models import LoadedModel
+from .budget import PixelBudget, read_within_budget
 from .evaluate import IMAGE_SUFFIXES
-from .imageio import WRITABLE, read_image, write_image
+from .imageio import WRITABLE, write_image
+from .outputs import OutputNames, check_output_folder, resolved
 from .restore import restore_picture
 from ..jobs import Cancelled
 from .tiling import TileProgress
@@ -48,7 +51,7 @@ class FileEvent:
     source: Path
     status: Literal["started", "written", "skipped", "failed"]
     output: Path | None = None
-    message: str = ""  # the error, for "failed"
+    message: str = ""  # the error, for "failed"; a note (first frame of an animation) for "written"
     seconds: float = 0.0
 
 
@@ -58,6 +61,11 @@ class BatchReport:
     skipped: list[Path] = field(default_factory=list)
     failures: list[tuple[Path, str]] = field(default_factory=list)  # (input, message)
     cancelled: bool = False
+
+    def summary(self) -> str:
+        """One line for the end of a run: how many were written, skipped and failed."""
+        text = f"{len(self.written)} written, {len(self.skipped)} skipped, {len(self.failures)} failed"
+        return text + (" (cancelled)" if self.cancelled else "")
 
 
 def check_template(template: str) -> None:
@@ -72,15 +80,19 @@ def check_template(template: str) -> None:
 
 
 def find_inputs(options: BatchOptions) -> list[Path]:
-    """Picture files in the input folder (sorted), leaving out anything under the output folder."""
+    """Picture files in the input folder (sorted), leaving out anything under the output folder.
+
+    A broken or looping symbolic link with a picture's name is kept, so it is reported as failed
+    instead of vanishing from the run.
+    """
     if not options.input_dir.is_dir():
         raise NystraError(f"{options.input_dir}: not a folder")
     pattern = "**/*" if options.recursive else "*"
-    output_dir = options.output_dir.resolve()
+    output_dir = resolved(options.output_dir)
     return sorted(
         p for p in options.input_dir.glob(pattern)
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
-        and output_dir not in p.resolve().parents
+        if (p.is_file() or p.is_symlink()) and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+        and output_dir not in resolved(p).parents
     )
 
 
@@ -108,13 +120,23 @@ def run_batch(
     device: torch.device | str = "cpu",
     mode: str = "exact",
     cancel: threading.Event | None = None,
+    max_megapixels: float | None = None,
 ) -> Generator[FileEvent | TileProgress, None, BatchReport]:
-    """Restore every picture under options.input_dir; `mode` ("exact"/"fast") names the outputs."""
+    """Restore every picture under options.input_dir; `mode` ("exact"/"fast") names the outputs.
+
+    Each picture is isolated: whatever it raises (a project error, or an unexpected one, whose
+    report is written to a file) is recorded as its failure and the batch goes on. The output
+    folder is checked before the first picture; outputs that would share a name get `-2`, `-3`...
+    `max_megapixels` is the pixel budget (None: the default, see budget.py).
+    """
     check_template(options.template)
     inputs = find_inputs(options)
+    check_output_folder(options.output_dir)
+    budget = PixelBudget(model, spec, window, device, max_megapixels)
+    names = OutputNames()
     report = BatchReport()
     for index, source in enumerate(inputs, 1):
-        target = output_path(source, options, model.descriptor.id, mode)
+        target = names.claim(output_path(source, options, model.descriptor.id, mode))
         if options.skip_existing and target.exists():
             report.skipped.append(source)
             yield FileEvent(index, len(inputs), source, "skipped", target)
@@ -122,17 +144,18 @@ def run_batch(
         yield FileEvent(index, len(inputs), source, "started", target)
         start = time.perf_counter()
         try:
-            picture = read_image(source)
+            picture, _ = read_within_budget(source, budget)
             result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel)
             write_image(target, result.picture, protect=inputs)
         except Cancelled:
             report.cancelled = True
             return report
-        except (NystraError, ValueError) as exc:
-            message = str(exc) if str(source) in str(exc) else f"{source}: {exc}"
+        except Exception as exc:  # per-picture isolation: this picture fails, the batch goes on
+            message = one_line(exc, source)
             report.failures.append((source, message))
             yield FileEvent(index, len(inputs), source, "failed", target, message)
             continue
         report.written.append(target)
-        yield FileEvent(index, len(inputs), source, "written", target, seconds=time.perf_counter() - start)
+        yield FileEvent(index, len(inputs), source, "written", target, picture.note,
+                        seconds=time.perf_counter() - start)
     return report

@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import NystraError
 from ..fileio import atomic_write
+from .outputs import resolved
 
 MAX_SIDE = 20_000
 MAX_PIXELS = 150_000_000  # below Pillow's own decompression-bomb refusal (~179 MP)
@@ -51,6 +52,12 @@ WRITABLE = {ext: (f.ext, f.deep, f.alpha) for f in OUTPUT_FORMATS for ext in (f.
 # Pillow's format name -> the extension an output in the same format gets.
 FORMAT_EXTENSIONS = {f.pillow: f.ext for f in OUTPUT_FORMATS}
 _ORIENTATION_TAG = 0x0112
+# File signatures of formats Pillow decodes completely (a refusal by Pillow is a damaged file).
+_PILLOW_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+
+
+def _signature_name(head: bytes) -> str:
+    return "PNG" if head.startswith(b"\x89PNG") else "GIF" if head.startswith(b"GIF8") else "JPEG"
 
 
 class ImageError(NystraError):
@@ -66,6 +73,14 @@ class Picture:
     bit_depth: int = 8
     path: Path | None = None
     format: str = "PNG"
+    frames: int = 1  # an animated or multi-page file: only its first frame is here
+
+    @property
+    def note(self) -> str:
+        """What a user should be told about this picture besides errors ('' when nothing)."""
+        if self.frames > 1:
+            return f"{self.path or 'picture'} has {self.frames} frames; only the first is restored"
+        return ""
 
     @property
     def channels(self) -> int:
@@ -82,7 +97,7 @@ def _quiet_cv2() -> Iterator[None]:
     """cv2 prints decoder warnings to stderr; we raise our own one-line error instead."""
     logging = cv2.utils.logging
     level = logging.getLogLevel()
-    logging.setLogLevel(logging.LOG_LEVEL_ERROR)
+    logging.setLogLevel(logging.LOG_LEVEL_SILENT)
     try:
         yield
     finally:
@@ -91,6 +106,8 @@ def _quiet_cv2() -> Iterator[None]:
 
 def read_image(path: str | os.PathLike) -> Picture:
     path = Path(path)
+    if not path.exists() and path.is_symlink():
+        raise ImageError(f"{path}: a symbolic link that points nowhere or loops; fix or remove the link")
     if not path.exists():
         raise ImageError(f"{path}: file not found")
     if not path.is_file():
@@ -100,14 +117,18 @@ def read_image(path: str | os.PathLike) -> Picture:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise ImageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if header is None and bytes(data[:4]).startswith(_PILLOW_SIGNATURES):
+        # Pillow reads these fully, so its refusal means damage; cv2's libpng would print its own
+        # complaint on the terminal before failing the same way.
+        raise ImageError(f"{path}: corrupt image (damaged {_signature_name(bytes(data[:4]))} header)")
     with _quiet_cv2():
         raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if header is None:  # Pillow does not know it (e.g. a float TIFF); cv2 may, without EXIF
         if raw is None:
             raise ImageError(f"{path}: not an image, or a format that is not supported")
-        header = (path.suffix.lstrip(".").upper(), "", 1)
+        header = (path.suffix.lstrip(".").upper(), "", 1, 1)
         _check_size(path, raw.shape[1], raw.shape[0])
-    fmt, mode, orientation = header
+    fmt, mode, orientation, frames = header
     if raw is None:
         raw = _decode_with_pillow(path)
     rgb, alpha = _split_channels(raw, gray=mode in ("L", "LA", "La", "I", "I;16", "1"))
@@ -116,11 +137,23 @@ def read_image(path: str | os.PathLike) -> Picture:
     if alpha is not None:
         alpha = _orient(alpha.astype(np.float32) / peak, orientation)
     return Picture(np.ascontiguousarray(rgb), None if alpha is None else np.ascontiguousarray(alpha),
-                   bit_depth, path, fmt)
+                   bit_depth, path, fmt, frames)
 
 
-def _identify(path: Path) -> tuple[str, str, int] | None:
-    """Format, Pillow mode and EXIF orientation from the header (None: unknown to Pillow).
+def peek_size(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(width, height) from the header alone, without decoding; None when Pillow cannot tell
+    (read_image then says what is wrong). Lets a caller refuse a huge picture before decoding it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                return im.size
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None  # read_image, which follows, reports what is wrong
+
+
+def _identify(path: Path) -> tuple[str, str, int, int] | None:
+    """Format, Pillow mode, EXIF orientation and frame count from the header (None: unknown to Pillow).
 
     Refuses huge pictures before they are decoded.
     """
@@ -130,6 +163,7 @@ def _identify(path: Path) -> tuple[str, str, int] | None:
             with Image.open(path) as im:
                 fmt, mode, (width, height) = im.format or "", im.mode, im.size
                 orientation = int(im.getexif().get(_ORIENTATION_TAG, 1) or 1)
+                frames = int(getattr(im, "n_frames", 1) or 1)
     except UnidentifiedImageError:
         return None
     except Image.DecompressionBombError:
@@ -139,7 +173,7 @@ def _identify(path: Path) -> tuple[str, str, int] | None:
     _check_size(path, width, height)
     if mode in ("F", "I;16F") or fmt in ("HDR", "EXR"):
         raise ImageError(f"{path}: floating-point (HDR) images are not supported; convert to 8 or 16 bits")
-    return fmt, mode, orientation if 1 <= orientation <= 8 else 1
+    return fmt, mode, orientation if 1 <= orientation <= 8 else 1, frames
 
 
 def _check_size(path: Path, width: int, height: int) -> None:
@@ -251,12 +285,19 @@ def _writable(path: Path) -> tuple[str, bool, bool]:
 
 
 def _refuse_protected(path: Path, protect: Iterable[str | os.PathLike]) -> None:
-    target = path.resolve()
+    target = resolved(path)
     for item in protect:
         other = Path(item)
-        same = (target.exists() and other.exists() and os.path.samefile(target, other)) or target == other.resolve()
-        if same:
+        if target == resolved(other) or _same_file(target, other):
             raise ImageError(f"{path}: refusing to write over an input file; choose another output folder or name")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """os.path.samefile, False where either cannot be looked at (missing, a loop, no permission)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _encode(rgb: np.ndarray, alpha: np.ndarray | None, depth: int, cv_ext: str, path: Path) -> bytes:

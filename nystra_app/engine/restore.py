@@ -22,6 +22,7 @@ from ..models import LoadedModel, collect_stats, set_attention_timing
 from ..jobs import relay
 from .device import resolve_device
 from .imageio import Picture
+from .small import crop_output, pad_to_min_side
 from .tiling import TileProgress, run_tiled
 
 # BT.601 luma, as cv2 and Pillow convert RGB to gray.
@@ -79,6 +80,7 @@ def restore_picture(
     """Restore `picture`; yields a TileProgress per tile and returns the RestoreResult.
 
     Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set.
+    A picture smaller than one window at the model's deepest stage is padded, and its output cropped.
     A gray picture on an RGB model is run as RGB and converted back; an RGB picture on a gray
     model is run channel by channel. Alpha goes around the model, resized by its scale.
     """
@@ -88,7 +90,9 @@ def restore_picture(
     model.configure(spec, window)
     module.to(device)
     low, span = described.input_range[0], described.input_range[1] - described.input_range[0]
-    batch = _to_model_layout(picture.rgb, described.channels)  # (B, channels, H, W) in [0, 1]
+    height, width = picture.rgb.shape[:2]
+    smallest = described.size_rules(window).min_side  # a smaller picture is padded up to it, then cropped back
+    batch = pad_to_min_side(_to_model_layout(picture.rgb, described.channels), smallest)  # (B, channels, H', W') in [0, 1]
 
     def forward(tile_input: Tensor) -> Tensor:
         if (low, span) == (0.0, 1.0):
@@ -109,13 +113,13 @@ def restore_picture(
         with torch.inference_mode():
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(max(described.window(window)), scale),
-                              min_tile=described.size_rules(window).min_side)
+                              min_tile=smallest)
             output = yield from relay(tiled, record)
     finally:
         set_attention_timing(module, False)
     seconds = time.perf_counter() - start
     stats = collect_stats(module, reset=True)
-    rgb = _from_model_layout(output, picture.channels)
+    rgb = _from_model_layout(crop_output(output, height, width, scale), picture.channels)
     alpha = None if picture.alpha is None else _resize(picture.alpha, scale)
     restored = Picture(rgb, alpha, picture.bit_depth, None, picture.format)
     tiling_changed = described.tiling_changes_result and len(tile_seconds) > 1

@@ -63,9 +63,9 @@ def download(
             except _Transient as exc:
                 if attempt >= settings.retries:
                     kept = part.stat().st_size if part.exists() else 0
-                    then = f"resume from byte {kept}" if kept else "retry"
                     raise DownloadError(
-                        f"download of {url} failed after {attempt + 1} attempts: {exc}; run the install again to {then}"
+                        f"download of {url} failed after {attempt + 1} attempts: {exc}; "
+                        f"run the install again to {'resume' if kept else 'retry'}"
                     ) from None
                 delay = settings.backoff * 2**attempt
                 attempt += 1
@@ -116,11 +116,20 @@ def _fetch_once(session: requests.Session, url: str, part: Path, settings: Manag
                     handle.write(chunk)
                     meter.advance(len(chunk))
         except requests.exceptions.ConnectionError as exc:
-            raise _Transient(f"{host} stopped sending ({_reason(exc, settings)})") from None
-        except requests.exceptions.ChunkedEncodingError as exc:
-            raise _Transient(f"the connection to {host} broke ({_reason(exc)})") from None
+            if "timed out" in str(exc).lower():
+                raise _Transient(f"{host} stopped sending ({_reason(exc, settings)})") from None
+            raise _Transient(_dropped(meter.done, total)) from None
+        except requests.exceptions.ChunkedEncodingError:  # urllib3's IncompleteRead: the body was cut short
+            raise _Transient(_dropped(meter.done, total)) from None
     if total is not None and meter.done < total:
-        raise _Transient(f"{host} closed the connection after {meter.done} of {total} bytes")
+        raise _Transient(_dropped(meter.done, total))
+
+
+def _dropped(done: int, total: int | None) -> str:
+    """'the connection dropped at 1.5 of 3.0 MB': sizes a person reads, not urllib3's byte counts."""
+    unit, scale = ("MB", 1e6) if (total or done) >= 1e6 else ("KB", 1e3)
+    of = f" of {total / scale:.1f}" if total else ""
+    return f"the connection dropped at {done / scale:.1f}{of} {unit}"
 
 
 def _range_start(response: requests.Response) -> int | None:

@@ -8,6 +8,7 @@ import torch
 
 from ..models import CheckpointError, LoadedModel, ModelEntry, load_entry
 from .paths import MIRROR_ENV, ManagerSettings, installed_file, is_url, mirrors
+from .trust import check_installed_weights
 from .user_registry import get_entry
 
 
@@ -40,5 +41,10 @@ def load_model(
 ) -> LoadedModel:
     """The model `model_id` with `weights`, else its installed file (or random weights for timing)."""
     entry = get_entry(model_id, settings)
-    path = None if random_weights else Path(weights) if weights is not None else find_weights(entry, settings)
+    if random_weights:
+        return load_entry(entry, None, device)
+    if weights is not None:
+        return load_entry(entry, Path(weights), device)
+    path = find_weights(entry, settings)
+    check_installed_weights(entry, path, settings)  # a cached file changed since install is refused
     return load_entry(entry, path, device)

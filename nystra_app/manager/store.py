@@ -112,7 +112,7 @@ def install(
                 raise
             except (NystraError, OSError) as exc:
                 failures.append(f"{source.location}: {exc}")
-        raise InstallError(f"could not install {entry.id}; tried:\n  " + "\n  ".join(failures))
+        raise InstallError(f"could not install {entry.id}: " + "; then ".join(failures))  # one line
 
 
 def _already_installed(entry: ModelEntry, final: Path, settings: ManagerSettings,

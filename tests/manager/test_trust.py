@@ -1,0 +1,64 @@
+"""Installed weights are hashed when loaded (issue #13), and the hash is remembered by size and mtime."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from nystra_app.errors import NystraError
+from nystra_app.manager import files
+from nystra_app.manager.record import InstallRecord, now, put_record
+from nystra_app.manager import get_entry, load_model
+from nystra_app.models.architectures import build
+
+MODEL = "dehazeformer-t-indoor"
+
+
+@pytest.fixture
+def installed(cache: Path) -> Path:
+    """A DehazeFormer-T file in the cache, recorded as installed with its sha256 (random weights)."""
+    entry = get_entry(MODEL)
+    path = cache / entry.file
+    cache.mkdir(parents=True, exist_ok=True)
+    torch.save(build(entry.arch, entry.config).state_dict(), path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    put_record(InstallRecord(MODEL, entry.file, digest, path.stat().st_size, "test", now()))
+    return path
+
+
+def alter_one_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # tensor data, same size
+    path.write_bytes(bytes(data))
+
+
+def test_an_altered_installed_file_is_refused_at_load(installed: Path) -> None:
+    assert load_model(MODEL).weights == installed
+    alter_one_byte(installed)
+    with pytest.raises(NystraError, match="has changed since it was installed") as caught:
+        load_model(MODEL)
+    assert f"nystra models install {MODEL}" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_hash_is_computed_once_until_the_file_changes(installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = files.sha256_file
+    monkeypatch.setattr("nystra_app.manager.trust.sha256_file", lambda path, *a: calls.append(path) or real(path, *a))
+    load_model(MODEL)
+    load_model(MODEL)
+    assert len(calls) == 1
+    stat = installed.stat()
+    os.utime(installed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched: hashed again
+    load_model(MODEL)
+    assert len(calls) == 2
+
+
+def test_an_explicit_weight_file_is_the_users_choice_and_not_hashed(installed: Path, tmp_path: Path) -> None:
+    own = tmp_path / "mine.pth"
+    own.write_bytes(installed.read_bytes())
+    alter_one_byte(own)
+    assert load_model(MODEL, own).weights == own

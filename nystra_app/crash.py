@@ -14,8 +14,9 @@ import time
 import traceback
 from pathlib import Path
 
+import platformdirs
+
 from .errors import NystraError
-from .manager.paths import data_dir
 
 REPORTS_ENV = "NYSTRA_REPORT_DIR"
 
@@ -26,10 +27,11 @@ def is_expected(exc: BaseException) -> bool:
 
 
 def reports_dir() -> Path:
-    """$NYSTRA_REPORT_DIR, else <data dir>/reports (where the weights live), else the temp folder."""
+    """$NYSTRA_REPORT_DIR, else the platform's log folder for nystra (the temp folder is write_report's
+    fallback). Not the weights store's data folder: the engine writes reports too, and it sits below the store."""
     if os.environ.get(REPORTS_ENV):
         return Path(os.environ[REPORTS_ENV]).expanduser()
-    return data_dir() / "reports"
+    return Path(platformdirs.user_log_dir("nystra", appauthor=False))
 
 
 def write_report(exc: BaseException, context: str = "") -> Path | None:

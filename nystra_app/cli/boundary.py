@@ -7,6 +7,7 @@ one line plus the path of a written report (`--debug` prints the traceback inste
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -36,7 +37,7 @@ def add_debug_option(parser: argparse.ArgumentParser, *, top: bool = True) -> No
                 add_debug_option(sub, top=False)
 
 
-def failure_line(exc: Exception, subject: object, debug: bool) -> str:
+def failure_line(exc: Exception, subject: str | os.PathLike | None, debug: bool) -> str:
     """One picture's failure as its one line; with --debug an unexpected error's traceback comes first."""
     if debug and not is_expected(exc):
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)

@@ -45,9 +45,14 @@ def test_an_altered_installed_file_is_refused_at_load(installed: Path) -> None:
 
 
 def test_the_hash_is_computed_once_until_the_file_changes(installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
+    calls: list[Path] = []
     real = files.sha256_file
-    monkeypatch.setattr("nystra_app.manager.trust.sha256_file", lambda path, *a: calls.append(path) or real(path, *a))
+
+    def counting(path: Path, *rest):
+        calls.append(path)
+        return real(path, *rest)
+
+    monkeypatch.setattr("nystra_app.manager.trust.sha256_file", counting)
     load_model(MODEL)
     load_model(MODEL)
     assert len(calls) == 1

@@ -213,13 +213,14 @@ def test_progress_reaches_stderr_even_with_json(tmp_path: Path, loads: dict, mon
     assert "photo.png" in err.replace(f"restoring {picture}", "")  # the tile bar, named after the picture
 
 
-class Exploding(torch.nn.Module):
-    """A model with a bug: any picture wider than 20 px raises an error no check anticipates."""
+SIDE = fake_model().descriptor.size_rules().min_side  # pictures narrower than this are padded up to it
 
-    downsampling = 1
+
+class Exploding(torch.nn.Module):
+    """A model with a bug: any picture wider than the model's minimum side raises an error no check anticipates."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[-1] > 20:
+        if x.shape[-1] > SIDE:
             raise RuntimeError("index 7 is out of bounds for dimension 0")
         return 1 - x
 
@@ -228,7 +229,7 @@ def test_an_unexpected_error_is_one_line_with_a_report_and_the_run_goes_on(tmp_p
                                                                            monkeypatch, capsys) -> None:
     monkeypatch.setenv("NYSTRA_REPORT_DIR", str(tmp_path / "reports"))
     loads["model"] = LoadedModel(fake_model().descriptor, Exploding(), None)
-    wide = write_image(tmp_path / "wide.png", np.full((16, 30, 3), 0.5, np.float32))
+    wide = write_image(tmp_path / "wide.png", np.full((16, SIDE + 14, 3), 0.5, np.float32))
     narrow = write_image(tmp_path / "narrow.png", np.full((16, 16, 3), 0.5, np.float32))
     code, _, err = restore(capsys, [wide, narrow], tmp_path / "out")
     assert code == 1 and "Traceback" not in err

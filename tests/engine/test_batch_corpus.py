@@ -15,6 +15,7 @@ from nystra_app.errors import NystraError
 from nystra_app.models import LoadedModel
 from tests.corpus import AWKWARD, BAD, one_thread, snapshot
 
+from .conftest import fake_model as pointwise_model
 from .helpers import collect
 
 MODEL = "dehazeformer-t-indoor"
@@ -63,8 +64,11 @@ def test_one_batch_over_the_whole_corpus_writes_every_good_picture(tmp_path: Pat
     assert not (tmp_path / "reports").exists()
 
 
+SIDE = pointwise_model().descriptor.size_rules().min_side  # pictures narrower than this are padded up to it
+
+
 class Exploding(torch.nn.Module):
-    downsampling = 1
+    """A model with a bug: any picture wider than the model's minimum side raises an error no check anticipates."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,7 +76,7 @@ class Exploding(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.calls += 1
-        if x.shape[-1] > 20:
+        if x.shape[-1] > SIDE:
             raise KeyError("layer7")
         return 1 - x
 
@@ -80,7 +84,7 @@ class Exploding(torch.nn.Module):
 def test_an_unexpected_error_fails_one_picture_with_a_report(tmp_path: Path, fake_model,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NYSTRA_REPORT_DIR", str(tmp_path / "reports"))
-    write_image(tmp_path / "in" / "a_wide.png", np.full((16, 30, 3), 0.5, np.float32))
+    write_image(tmp_path / "in" / "a_wide.png", np.full((16, SIDE + 14, 3), 0.5, np.float32))
     write_image(tmp_path / "in" / "b_narrow.png", np.full((16, 16, 3), 0.5, np.float32))
     model = LoadedModel(fake_model().descriptor, Exploding(), None)
     _, report = collect(run_batch(BatchOptions(tmp_path / "in", tmp_path / "out"), model, EXACT))

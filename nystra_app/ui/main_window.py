@@ -76,8 +76,11 @@ class RunStarted:
 
 @dataclass
 class Outcome:
+    """Results bound to the picture, model and settings they were made from (the picture by identity)."""
+
     entry: ModelEntry
     picture: Picture
+    name: str  # the picture's name as shown, for the timing panel and the saved file's name
     results: dict[str, RestoreResult] = field(default_factory=dict)
 
 
@@ -95,6 +98,7 @@ class MainWindow(QMainWindow):
         self.queues = JobQueues(self)
         self.quiet = quiet
         self.picture: Picture | None = None
+        self.picture_name = ""
         self.outcome: Outcome | None = None
         self.reference: Picture | None = None
         self.job: Job | None = None
@@ -358,8 +362,12 @@ class MainWindow(QMainWindow):
                 break
 
     def set_picture(self, picture: Picture, name: str) -> None:
-        self.picture, self.outcome, self.reference = picture, None, None
+        """Show a new picture; everything made from the previous one goes (a run on it is cancelled)."""
+        if self.job is not None:
+            self.cancel()
+        self.picture, self.picture_name, self.outcome, self.reference = picture, name, None, None
         self.viewer.clear()
+        self.timing.set_picture(name)
         self.viewer.set_layer("Input", to_display(picture.rgb))
         self.viewer.left_combo.setCurrentText("Input")
         self.viewer.fit()
@@ -395,11 +403,11 @@ class MainWindow(QMainWindow):
         self._show_fast_note(task)
         modes = modes or (("fast",) if self.fast else ("exact",))
         settings = {mode: self._attention(entry, mode) for mode in modes}
-        picture, provider, device = self.picture, self.provider, self.device
+        picture, name, provider, device = self.picture, self.picture_name, self.provider, self.device
 
         def work(cancel) -> Generator[object, None, Outcome]:
             model = provider.load(entry)
-            outcome = Outcome(entry, picture)
+            outcome = Outcome(entry, picture, name)
             for mode, (spec, window) in settings.items():
                 yield RunStarted(mode, window or entry.trained_window)
                 outcome.results[mode] = yield from restore_picture(picture, model, spec, window=window,
@@ -474,11 +482,16 @@ class MainWindow(QMainWindow):
         self.run_label.setText(text)
 
     def _on_done(self, outcome: Outcome) -> None:
+        if outcome.picture is not self.picture:  # the user opened another picture meanwhile
+            self._finish("Dropped")
+            self.statusBar().showMessage(f"A result for {outcome.name}, no longer open, was dropped")
+            self.run_cancelled.emit()
+            return
         self._finish("Done")
         self.outcome = outcome
         for mode, result in outcome.results.items():
             window = result.window or outcome.entry.trained_window
-            self.timing.end_run(mode, result, window)
+            self.timing.end_run(mode, result, window, outcome.name, outcome.entry.id)
             self.viewer.set_layer(f"Result ({mode})", to_display(result.picture.rgb))
         self.viewer.left_combo.setCurrentText("Input" if len(outcome.results) == 1 else "Result (exact)")
         self._update_errors()
@@ -522,7 +535,8 @@ class MainWindow(QMainWindow):
 
     def suggested_name(self) -> str:
         result = self.result()
-        stem = self.picture.path.stem if self.picture and self.picture.path else "pasted"
+        source = self.outcome.picture if self.outcome else self.picture
+        stem = source.path.stem if source is not None and source.path else "pasted"
         mode = "exact" if result is None or result.spec.kind == "exact" else "fast"
         return f"{stem}_{self.outcome.entry.id if self.outcome else 'result'}_{mode}.png"
 
@@ -539,7 +553,8 @@ class MainWindow(QMainWindow):
             return None
         if path.suffix.lower() not in WRITABLE:
             path = path.with_suffix(".png")
-        protect = [self.picture.path] if self.picture and self.picture.path else []
+        source = self.outcome.picture
+        protect = [p.path for p in (source, self.picture) if p is not None and p.path]
         try:
             written = write_image(path, result.picture, protect=protect)
         except NystraError as exc:

@@ -26,6 +26,8 @@ COLOURS = {"exact": (70, 130, 220), "fast": (240, 140, 40)}
 @dataclass(frozen=True)
 class RunRecord:
     mode: str  # "exact" or "fast"
+    picture: str  # runs compare only on the same picture and model
+    model: str
     milliseconds: float
     tiles: int
     device: str
@@ -37,6 +39,7 @@ class TimingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs: list[RunRecord] = []
+        self.picture = ""
         self._tile_ms: list[float] = []
 
         pg.setConfigOptions(antialias=True)
@@ -59,8 +62,9 @@ class TimingPanel(QWidget):
 
         self.summary = QLabel("No runs yet")
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["Mode", "Total ms", "Tiles", "Device", "Window", "Attention"])
+        self.table = QTableWidget(0, 8)
+        self.table.setHorizontalHeaderLabels(["Picture", "Model", "Mode", "Total ms", "Tiles", "Device", "Window",
+                                              "Attention"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
@@ -85,12 +89,18 @@ class TimingPanel(QWidget):
         self._tile_ms = self._tile_ms[: event.index - 1] + [event.seconds * 1000]
         self._tile_curve.setData(list(range(1, len(self._tile_ms) + 1)), self._tile_ms)
 
-    def end_run(self, mode: str, result: RestoreResult, window: int) -> None:
-        record = RunRecord(mode, result.seconds * 1000, result.tiles, result.device, window, result.spec.describe())
+    def set_picture(self, name: str) -> None:
+        """A new picture: the summary starts again (earlier runs stay in the table, named)."""
+        self.picture = name
+        self.summary.setText(f"No runs on {name} yet")
+
+    def end_run(self, mode: str, result: RestoreResult, window: int, picture: str, model: str) -> None:
+        record = RunRecord(mode, picture, model, result.seconds * 1000, result.tiles, result.device, window,
+                           result.spec.describe())
         self.runs.append(record)
         row = self.table.rowCount()
         self.table.insertRow(row)
-        for column, text in enumerate((mode, f"{record.milliseconds:.0f}", str(record.tiles), record.device,
+        for column, text in enumerate((picture, model, mode, f"{record.milliseconds:.0f}", str(record.tiles), record.device,
                                        str(window), record.attention)):
             self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.scrollToBottom()
@@ -100,15 +110,22 @@ class TimingPanel(QWidget):
         self.runs_plot.setXRange(0.4, len(self.runs) + 0.6)
         self.summary.setText(self._summary())
 
+    def _comparable(self) -> dict[str, RunRecord]:
+        """The last run of each mode on the current picture with the newest run's model."""
+        if not self.runs or self.runs[-1].picture != self.picture:
+            return {}
+        model = self.runs[-1].model
+        return {r.mode: r for r in self.runs if r.picture == self.picture and r.model == model}
+
     def speedup(self) -> float | None:
-        """Last exact time over last fast time, once both have been run."""
-        last = {r.mode: r for r in self.runs}
+        """Last exact time over last fast time, once both have been run on this picture with this model."""
+        last = self._comparable()
         if "exact" in last and "fast" in last and last["fast"].milliseconds > 0:
             return last["exact"].milliseconds / last["fast"].milliseconds
         return None
 
     def _summary(self) -> str:
-        last = {r.mode: r for r in self.runs}
+        last = self._comparable()
         parts = [f"{mode}: {r.milliseconds:.0f} ms ({r.tiles} tile{'s' if r.tiles != 1 else ''})"
                  for mode, r in last.items()]
         speedup = self.speedup()

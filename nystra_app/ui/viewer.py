@@ -195,9 +195,12 @@ class CompareViewer(QWidget):
         return self._errors[name]
 
     def clear(self) -> None:
+        """Forget every picture and error map (a new picture was opened)."""
         self._layers.clear()
         self._errors.clear()
         self._refresh_combos()
+        self._show_pair()
+        self._show_error()
 
     def set_layer(self, name: str, rgb8: np.ndarray, *, show_right: bool = True) -> None:
         """Add or replace a picture; by default it becomes the right-hand one (the newest result)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import string
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -24,6 +24,7 @@ from ..models import LoadedModel
 from .evaluate import IMAGE_SUFFIXES
 from .imageio import WRITABLE, read_image, write_image
 from .restore import restore_picture
+from .steps import StepProgress
 from .tiling import Cancelled, TileProgress
 
 DEFAULT_TEMPLATE = "{stem}_{model}_{mode}"
@@ -102,8 +103,11 @@ def run_batch(
     device: torch.device | str = "cpu",
     mode: str = "exact",
     cancel: threading.Event | None = None,
+    on_step: Callable[[StepProgress], None] | None = None,
 ) -> Generator[FileEvent | TileProgress, None, BatchReport]:
-    """Restore every picture under options.input_dir; `mode` ("exact"/"fast") names the outputs."""
+    """Restore every picture under options.input_dir; `mode` ("exact"/"fast") names the outputs.
+
+    `on_step` reports progress inside a picture's tiles (see `restore_picture`)."""
     check_template(options.template)
     inputs = find_inputs(options)
     report = BatchReport()
@@ -117,7 +121,8 @@ def run_batch(
         start = time.perf_counter()
         try:
             picture = read_image(source)
-            result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel)
+            result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel,
+                                                  on_step=on_step)
             write_image(target, result.picture, protect=inputs)
         except Cancelled:
             report.cancelled = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import cv2
@@ -27,6 +27,7 @@ from ..models import (
 )
 from .device import resolve_device
 from .imageio import Picture
+from .steps import StepProgress, watch_steps
 from .tiling import TileProgress, run_tiled
 
 # BT.601 luma, as cv2 and Pillow convert RGB to gray.
@@ -94,10 +95,13 @@ def restore_picture(
     device: torch.device | str = "cpu",
     tile: int | None = None,
     cancel: threading.Event | None = None,
+    on_step: Callable[[StepProgress], None] | None = None,
 ) -> Generator[TileProgress, None, RestoreResult]:
     """Restore `picture`; yields a TileProgress per tile and returns the RestoreResult.
 
-    Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set.
+    `on_step` is called from inside each tile's forward pass (the calling thread) a few times a second.
+    Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set (checked
+    before every layer, so a run stops within one layer's time).
     A gray picture on an RGB model is run as RGB and converted back; an RGB picture on a gray
     model is run channel by channel. Alpha goes around the model, resized by its scale.
     """
@@ -111,6 +115,7 @@ def restore_picture(
     batch = _to_model_layout(picture.rgb, model_channels)  # (B, model_channels, H, W)
 
     def forward(tile_input: Tensor) -> Tensor:
+        watch.begin_tile()
         return module(tile_input).clamp_(0.0, 1.0)
 
     set_attention_timing(module, True)
@@ -119,7 +124,7 @@ def restore_picture(
     tile_seconds: list[float] = []
     last_tile = 0
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), watch_steps(module, cancel, on_step) as watch:
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(effective_window, scale),
                               min_tile=_min_tile(module, effective_window))

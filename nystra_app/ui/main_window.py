@@ -53,10 +53,13 @@ from ..engine import (
 from ..engine.compare import error_map, to_display
 from ..engine.imageio import WRITABLE
 from ..engine.restore import fast_attention
+from ..engine.steps import StepProgress
+from ..engine.tiling import Cancelled
 from ..errors import NystraError
 from ..models import ModelEntry
 from .about import show_about
 from .images import from_qimage
+from .progress import Eta, PictureProgress, describe_left
 from .provider import TASKS, ModelProvider, Task
 from .settings import AppSettings, load_settings, save_settings
 from .timing import TimingPanel
@@ -72,6 +75,8 @@ class RunStarted:
 
     mode: str
     window: int
+    number: int  # 1-based, of `runs`
+    runs: int
 
 
 @dataclass
@@ -102,6 +107,8 @@ class MainWindow(QMainWindow):
         self.outcome: Outcome | None = None
         self.reference: Picture | None = None
         self.job: Job | None = None
+        self._kept_partial = False
+        self._run_text = ""
 
         self.setWindowTitle("Nystra")
         self.setAcceptDrops(True)
@@ -143,6 +150,8 @@ class MainWindow(QMainWindow):
         self.batch_action = action("Batch…", "SP_DirOpenIcon", self.open_batch)
         self.models_action = action("Model manager…", "SP_DriveNetIcon", self.open_models)
         self.about_action = action("About Nystra", "SP_MessageBoxInformation", lambda: show_about(self))
+        self.cancel_action = action("Cancel the run", "SP_BrowserStop", self.cancel, Qt.Key.Key_Escape)
+        self.addAction(self.cancel_action)  # Esc works wherever the focus is in the window
         self.save_action.setEnabled(False)
 
         file_menu = self.menuBar().addMenu("&File")
@@ -220,9 +229,10 @@ class MainWindow(QMainWindow):
         run_box = QGroupBox("Progress")
         run_layout = QVBoxLayout(run_box)
         self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m tiles")
+        self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.cancel_button = QPushButton(self._icon("SP_BrowserStop"), "Cancel")
+        self._picture_progress, self._eta = PictureProgress(), Eta()
+        self.cancel_button = QPushButton(self._icon("SP_BrowserStop"), "Cancel (Esc)")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.run_label = QLabel("Idle")
@@ -271,6 +281,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.settings.recent))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Quit: a run in progress is cancelled (it stops within one layer) and waited for."""
         self.store_settings()
         self.queues.wait_all()
         super().closeEvent(event)
@@ -408,10 +419,16 @@ class MainWindow(QMainWindow):
         def work(cancel) -> Generator[object, None, Outcome]:
             model = provider.load(entry)
             outcome = Outcome(entry, picture, name)
-            for mode, (spec, window) in settings.items():
-                yield RunStarted(mode, window or entry.trained_window)
-                outcome.results[mode] = yield from restore_picture(picture, model, spec, window=window,
-                                                                   device=device, cancel=cancel)
+            for number, (mode, (spec, window)) in enumerate(settings.items(), 1):
+                yield RunStarted(mode, window or entry.trained_window, number, len(settings))
+                try:
+                    outcome.results[mode] = yield from restore_picture(
+                        picture, model, spec, window=window, device=device, cancel=cancel,
+                        on_step=job.progress.emit)
+                except Cancelled:
+                    if outcome.results:  # A/B cancelled during its second run: keep the first
+                        yield outcome
+                    raise
             return outcome
 
         job = Job(work, f"{task.label} on {device}")
@@ -453,6 +470,9 @@ class MainWindow(QMainWindow):
             self.open_models(select=known[0].id)
 
     def cancel(self) -> None:
+        queue = self.queues.for_device(self.device)
+        if self.job is None and queue.running is None and queue.pending is None:
+            return
         self.queues.for_device(self.device).cancel_all()
         if self.job is not None:
             self.job.cancel()
@@ -460,25 +480,37 @@ class MainWindow(QMainWindow):
 
     def _on_started(self, job: Job) -> None:
         self.job = job
+        self._kept_partial = False
         self.cancel_button.setEnabled(True)
-        self.progress.setRange(0, 0)
+        self.progress.setValue(0)
         self.run_label.setText(f"Running: {job.label}")
 
     def _on_progress(self, event: object) -> None:
         if isinstance(event, RunStarted):
             self.timing.begin_run(event.mode)
-            self.progress.setRange(0, 0)
-            self.run_label.setText(f"Running {event.mode}, window {event.window}")
-        elif isinstance(event, TileProgress):
-            self.progress.setRange(0, event.total)
-            self.progress.setValue(event.index)
-            self.timing.add_tile(event)
+            self._picture_progress, self._eta = PictureProgress(), Eta()
+            self._run_text = f"{event.mode.capitalize()} run" + (
+                f" ({event.number} of {event.runs})" if event.runs > 1 else "")
+            self.progress.setValue(0)
+            self.run_label.setText(f"{self._run_text}: starting")
+        elif isinstance(event, (TileProgress, StepProgress)):
+            if isinstance(event, TileProgress):
+                self.timing.add_tile(event)
+            fraction = self._picture_progress.update(event)
+            self.progress.setValue(round(fraction * 1000))
+            tiles = self._picture_progress.total
+            where = f"tile {min(event.tile if isinstance(event, StepProgress) else event.index, tiles)} of {tiles}, " \
+                if tiles > 1 else ""
+            left = describe_left(self._eta.left(fraction))
+            self.run_label.setText(f"{self._run_text}: {where}{fraction:.0%}" + (f", {left}" if left else ""))
+        elif isinstance(event, Outcome) and event.picture is self.picture:
+            self._show(event)
+            self._kept_partial = True
 
     def _finish(self, text: str) -> None:
         self.job = None
         self.cancel_button.setEnabled(False)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1 if text == "Done" else 0)
+        self.progress.setValue(1000 if text == "Done" else 0)
         self.run_label.setText(text)
 
     def _on_done(self, outcome: Outcome) -> None:
@@ -488,6 +520,13 @@ class MainWindow(QMainWindow):
             self.run_cancelled.emit()
             return
         self._finish("Done")
+        self._show(outcome)
+        times = ", ".join(f"{m} {r.seconds:.1f} s" for m, r in outcome.results.items())
+        self.statusBar().showMessage(f"{outcome.entry.id}: {times}")
+        self.result_ready.emit()
+
+    def _show(self, outcome: Outcome) -> None:
+        """Show a finished (or, after a cancelled A/B, partly finished) outcome of the open picture."""
         self.outcome = outcome
         for mode, result in outcome.results.items():
             window = result.window or outcome.entry.trained_window
@@ -496,9 +535,6 @@ class MainWindow(QMainWindow):
         self.viewer.left_combo.setCurrentText("Input" if len(outcome.results) == 1 else "Result (exact)")
         self._update_errors()
         self.save_action.setEnabled(True)
-        times = ", ".join(f"{m} {r.seconds * 1000:.0f} ms" for m, r in outcome.results.items())
-        self.statusBar().showMessage(f"{outcome.entry.id}: {times}")
-        self.result_ready.emit()
 
     def _on_failed(self, message: str) -> None:
         self._finish("Failed")
@@ -508,7 +544,8 @@ class MainWindow(QMainWindow):
     def _on_cancelled(self, job: Job) -> None:
         if job is self.job or self.job is None:
             self._finish("Cancelled")
-            self.statusBar().showMessage("Cancelled: nothing was changed")
+            self.statusBar().showMessage("Cancelled: the finished exact result is kept" if self._kept_partial
+                                         else "Cancelled: nothing was changed")
         self.run_cancelled.emit()
 
     def _update_errors(self) -> None:

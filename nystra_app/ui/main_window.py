@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
     result_ready = Signal()  # after a run's pictures are shown
     run_failed = Signal(str)
     run_cancelled = Signal()
+    models_changed = Signal()  # after models were installed from a folder
 
     def __init__(self, provider: ModelProvider | None = None, settings: AppSettings | None = None,
                  *, quiet: bool = False) -> None:
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or load_settings()
         self.provider = provider or ModelProvider(self.settings.manager)
+        self.provider.choices = self.settings.task_models  # the same dict: picks are saved with the settings
         self.queues = JobQueues(self)
         self.quiet = quiet
         self.picture: Picture | None = None
@@ -178,18 +181,39 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(self.controls)
         column.setContentsMargins(0, 0, 0, 0)
 
+        self.setup_box = QGroupBox("Get started")
+        setup = QVBoxLayout(self.setup_box)
+        intro = QLabel("Nystra needs a model file for each kind of repair. If you were given a folder of model "
+                       "files, choose it and they are installed.")
+        intro.setWordWrap(True)
+        self.folder_button = QPushButton(self._icon("SP_DirOpenIcon"), "Use a folder of model files…")
+        self.folder_button.clicked.connect(self.choose_model_folder)
+        more = QPushButton(self._icon("SP_DriveNetIcon"), "More ways: model manager…")
+        more.clicked.connect(lambda: self.open_models())
+        for widget in (intro, self.folder_button, more):
+            setup.addWidget(widget)
+        column.addWidget(self.setup_box)
+
         tasks = QGroupBox("Restore")
-        task_layout = QVBoxLayout(tasks)
+        task_layout = QGridLayout(tasks)
+        task_layout.setColumnStretch(1, 1)
         self.task_buttons: dict[str, QPushButton] = {}
-        for task in TASKS:
+        self.model_combos: dict[str, QComboBox] = {}
+        for row, task in enumerate(TASKS):
             button = QPushButton(task.label)
             button.clicked.connect(lambda _=False, t=task: self.run_task(t))
-            task_layout.addWidget(button)
+            combo = QComboBox()
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+            combo.activated.connect(lambda _=0, t=task: self._pick_model(t))
+            task_layout.addWidget(button, row, 0)
+            task_layout.addWidget(combo, row, 1)
             self.task_buttons[task.key] = button
+            self.model_combos[task.key] = combo
         self.ab_button = QPushButton(self._icon("SP_BrowserReload"), "A/B: exact vs fast")
         self.ab_button.setToolTip("Run the last task both exact and fast; compare results, difference and times")
         self.ab_button.clicked.connect(self.run_ab)
-        task_layout.addWidget(self.ab_button)
+        task_layout.addWidget(self.ab_button, len(TASKS), 0, 1, 2)
         column.addWidget(tasks)
 
         attention = QGroupBox("Attention")
@@ -300,22 +324,65 @@ class MainWindow(QMainWindow):
         (self.fast_radio if on else self.exact_radio).setChecked(True)
 
     def refresh_tasks(self) -> None:
-        """Enable the tasks that have a model: installed, or in the registry (then a click offers to install)."""
+        """Each task's model picker lists its installed models; a task with none offers to get one."""
+        any_installed = False
         for task in TASKS:
-            button = self.task_buttons[task.key]
+            button, combo = self.task_buttons[task.key], self.model_combos[task.key]
+            installed = self.provider.installed(task)
             entry = self.provider.available(task)
             known = self.provider.known(task)
+            any_installed |= bool(installed)
             button.setEnabled(bool(known))
+            combo.clear()
+            for candidate in installed:
+                combo.addItem(candidate.id, candidate.id)
+                combo.setItemData(combo.count() - 1, candidate.description or candidate.arch,
+                                  Qt.ItemDataRole.ToolTipRole)
             if entry is not None:
-                button.setToolTip(f"{entry.id}: {entry.description or entry.arch}")
-                button.setIcon(self._icon("SP_MediaPlay"))
-            elif known:
-                button.setToolTip(f"{known[0].id} is not installed: click to install it")
-                button.setIcon(self._icon("SP_ArrowDown"))
+                combo.setCurrentIndex(combo.findData(entry.id))
+                button.setToolTip(f"Run {entry.id} on the open picture")
+                combo.setToolTip(f"The model {task.label} uses; {len(installed)} installed")
             else:
-                button.setToolTip("No model for this task in the registry yet")
-                button.setIcon(self._icon("SP_MessageBoxWarning"))
+                combo.addItem("no model yet" if known else "none available")
+                button.setToolTip("No model installed for this task: click to get one" if known
+                                  else "No model for this task yet")
+                combo.setToolTip(button.toolTip())
+            combo.setEnabled(len(installed) > 1)
+        self.setup_box.setVisible(not any_installed)
         self._show_fast_note(self._last_task())
+
+    def _pick_model(self, task: Task) -> None:
+        model_id = self.model_combos[task.key].currentData()
+        if model_id:
+            self.settings.task_models[task.key] = model_id
+            self._show_fast_note(task)
+
+    def choose_model_folder(self) -> None:
+        """The first-run path: a folder of weight files becomes the mirror and everything in it is installed."""
+        folder = QFileDialog.getExistingDirectory(self, "Choose the folder that holds the model files",
+                                                  self.settings.mirror or str(Path.home()))
+        if folder:
+            self.install_model_folder(Path(folder))
+
+    def install_model_folder(self, folder: Path) -> None:
+        from .model_setup import install_folder
+
+        self.settings.mirror = str(folder)
+        save_settings(self.settings)
+        settings = self.settings.manager()
+        job = Job(lambda cancel: install_folder(folder, settings, cancel=cancel), "installing models")
+        job.succeeded.connect(self._on_models_installed)
+        job.failed.connect(lambda message: (self.run_label.setText("Installing failed"), self.report(message)))
+        self.folder_button.setEnabled(False)
+        job.finished.connect(lambda: self.folder_button.setEnabled(True))
+        self.run_label.setText(f"Installing the models in {folder}…")
+        self.queues.for_device("models").submit(job)
+
+    def _on_models_installed(self, ids: list[str]) -> None:
+        self.refresh_tasks()
+        self.run_label.setText("Models installed")
+        self.statusBar().showMessage(f"Installed {', '.join(ids)}" if ids else "Those models were already installed")
+        self.models_changed.emit()
 
     def _last_task(self) -> Task:
         key = self.outcome.entry.task if self.outcome else "dehaze"

@@ -33,6 +33,7 @@ class AppSettings:
     iters: int = 0
     window: int = 0
     mirror: str = ""
+    task_models: dict[str, str] = field(default_factory=dict)  # task key -> model id picked for it
 
     def add_recent(self, path: Path | str) -> None:
         text = str(path)

@@ -20,10 +20,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QButtonGroup,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -32,8 +30,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QRadioButton,
-    QSpinBox,
     QSplitter,
     QStyle,
     QToolBar,
@@ -59,6 +55,7 @@ from ..engine.tiling import Cancelled
 from ..errors import NystraError
 from ..models import ModelEntry
 from .about import show_about
+from .fast_panel import FastPanel
 from .images import from_qimage
 from .progress import Eta, PictureProgress, describe_left
 from .provider import TASKS, ModelProvider, Task
@@ -216,31 +213,8 @@ class MainWindow(QMainWindow):
         task_layout.addWidget(self.ab_button, len(TASKS), 0, 1, 2)
         column.addWidget(tasks)
 
-        attention = QGroupBox("Attention")
-        att_layout = QVBoxLayout(attention)
-        toggle = QHBoxLayout()
-        self.exact_radio, self.fast_radio = QRadioButton("Exact"), QRadioButton("Fast (PnP-Nystra)")
-        self.mode_group = QButtonGroup(self)
-        for radio in (self.exact_radio, self.fast_radio):
-            self.mode_group.addButton(radio)
-            toggle.addWidget(radio)
-        self.exact_radio.setChecked(True)
-        att_layout.addLayout(toggle)
-        self.fast_note = QLabel("Fast is not faster for this model")
-        self.fast_note.setStyleSheet("color: #b35c00;")
-        self.fast_note.setWordWrap(True)
-        self.fast_note.hide()
-        att_layout.addWidget(self.fast_note)
-        self.advanced = QGroupBox("Advanced Nyström settings")
-        self.advanced.setCheckable(True)
-        self.advanced.setChecked(False)
-        form = QFormLayout(self.advanced)
-        self.landmarks_spin, self.iters_spin, self.window_spin = (self._default_spin(hi) for hi in (256, 20, 64))
-        form.addRow("Landmarks", self.landmarks_spin)
-        form.addRow("Iterations", self.iters_spin)
-        form.addRow("Window", self.window_spin)
-        att_layout.addWidget(self.advanced)
-        column.addWidget(attention)
+        self.fast_panel = FastPanel()
+        column.addWidget(self.fast_panel)
 
         device_box = QGroupBox("Device")
         device_layout = QVBoxLayout(device_box)
@@ -267,12 +241,6 @@ class MainWindow(QMainWindow):
         column.addWidget(run_box)
         column.addStretch(1)
 
-    def _default_spin(self, maximum: int) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(0, maximum)
-        spin.setSpecialValueText("model default")
-        return spin
-
     # --- settings --------------------------------------------------------------------------------
 
     def _restore_settings(self) -> None:
@@ -281,20 +249,16 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray.fromHex(s.geometry.encode()))
         else:
             self.resize(1280, 820)
-        (self.fast_radio if s.fast else self.exact_radio).setChecked(True)
-        self.landmarks_spin.setValue(s.landmarks)
-        self.iters_spin.setValue(s.iters)
-        self.window_spin.setValue(s.window)
+        self.fast_panel.show_model(self.provider.available(TASKS[0]))
+        self.fast_panel.load(s)
         index = self.device_combo.findData(s.device)
         self.device_combo.setCurrentIndex(max(index, 0))
-        self.advanced.setChecked(bool(s.landmarks or s.iters or s.window))
         self._fill_recent()
 
     def store_settings(self) -> None:
         s = self.settings
         s.geometry = bytes(self.saveGeometry().toHex()).decode()
-        s.fast = self.fast_radio.isChecked()
-        s.landmarks, s.iters, s.window = self.landmarks_spin.value(), self.iters_spin.value(), self.window_spin.value()
+        self.fast_panel.store(s)
         s.device = self.device
         save_settings(s)
 
@@ -318,10 +282,10 @@ class MainWindow(QMainWindow):
 
     @property
     def fast(self) -> bool:
-        return self.fast_radio.isChecked()
+        return self.fast_panel.fast
 
     def set_fast(self, on: bool) -> None:
-        (self.fast_radio if on else self.exact_radio).setChecked(True)
+        self.fast_panel.set_fast(on)
 
     def refresh_tasks(self) -> None:
         """Each task's model picker lists its installed models; a task with none offers to get one."""
@@ -389,12 +353,7 @@ class MainWindow(QMainWindow):
         return next((t for t in TASKS if t.task == key), TASKS[0])
 
     def _show_fast_note(self, task: Task) -> None:
-        entry = self.provider.available(task)
-        slow = entry is not None and not entry.fast.faster
-        self.fast_note.setVisible(slow)
-        if slow:
-            note = f": {entry.fast.note}" if entry.fast.note else ""
-            self.fast_note.setText(f"Fast is not faster for this model{note}")
+        self.fast_panel.show_model(self.provider.available(task))
 
     def report(self, message: str) -> None:
         self.statusBar().showMessage(message)
@@ -516,11 +475,7 @@ class MainWindow(QMainWindow):
         return fast_attention(entry, **self.nystrom_overrides())
 
     def nystrom_overrides(self) -> dict[str, int]:
-        """The advanced panel's values (0: the model's default), only while the panel is switched on."""
-        if not self.advanced.isChecked():
-            return {}
-        return {"landmarks": self.landmarks_spin.value(), "iters": self.iters_spin.value(),
-                "window": self.window_spin.value()}
+        return self.fast_panel.overrides()
 
     def _offer_install(self, task: Task) -> None:
         known = self.provider.known(task)

@@ -57,7 +57,7 @@ def test_cancel_mid_run_leaves_no_result(qtbot, tmp_path: Path) -> None:
     main = MainWindow(FixedProvider([tiny_model()]), load_settings(), quiet=True)
     qtbot.addWidget(main)
     main.open_path(big)
-    main.advanced.setChecked(True)
+    main.fast_panel.expert.setChecked(True)
     with qtbot.waitSignal(main.run_cancelled, timeout=60_000):
         main.run_ab()
         qtbot.waitUntil(lambda: main.job is not None and main.progress.value() > 0, timeout=10_000)
@@ -83,14 +83,14 @@ def test_settings_survive_a_restart(qtbot, tiny, picture: Path) -> None:
     qtbot.addWidget(first)
     first.open_path(picture)
     first.set_fast(True)
-    first.advanced.setChecked(True)
-    first.landmarks_spin.setValue(9)
+    first.fast_panel.expert.setChecked(True)
+    first.fast_panel.landmarks_combo.setCurrentIndex(first.fast_panel.landmarks_combo.findData(4))
     first.resize(760, 580)
     size = first.size()
     first.close()
     second = MainWindow(FixedProvider([tiny]), load_settings(), quiet=True)
     qtbot.addWidget(second)
-    assert second.fast and second.landmarks_spin.value() == 9 and second.advanced.isChecked()
+    assert second.fast and second.fast_panel.overrides()["landmarks"] == 4
     assert second.settings.recent == [str(picture)]
     assert second.size() == size and size.height() == 580
 

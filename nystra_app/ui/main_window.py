@@ -47,7 +47,7 @@ from ..engine import (
     restore_picture,
     write_image,
 )
-from ..engine.compare import error_map, to_display
+from ..engine.compare import error_map
 from ..engine.imageio import WRITABLE
 from ..engine.restore import fast_attention
 from ..engine.steps import StepProgress
@@ -56,12 +56,12 @@ from ..errors import NystraError
 from ..models import ModelEntry
 from .about import show_about
 from .fast_panel import FastPanel
-from .images import from_qimage
+from .images import describe, display_pixels, from_qimage
 from .progress import Eta, PictureProgress, describe_left
 from .provider import TASKS, ModelProvider, Task
 from .settings import AppSettings, load_settings, save_settings
 from .timing import TimingPanel
-from .viewer import CompareViewer
+from .viewer import CompareViewer, local_files
 from .worker import Job, JobQueues
 
 SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg);;TIFF (*.tif);;WebP (*.webp);;BMP (*.bmp)"
@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Nystra")
         self.setAcceptDrops(True)
         self.viewer = CompareViewer()
+        self.viewer.dropped.connect(self.open_first)
         self.timing = TimingPanel()
         self._build_actions()
         self._build_controls()
@@ -394,8 +395,12 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        for url in event.mimeData().urls():
-            if url.isLocalFile() and self.open_path(Path(url.toLocalFile())):
+        self.open_first(local_files(event))
+
+    def open_first(self, paths: list[Path]) -> None:
+        """Open the first of the dropped files that is a readable picture."""
+        for path in paths:
+            if self.open_path(path):
                 break
 
     def set_picture(self, picture: Picture, name: str) -> None:
@@ -405,13 +410,13 @@ class MainWindow(QMainWindow):
         self.picture, self.picture_name, self.outcome, self.reference = picture, name, None, None
         self.viewer.clear()
         self.timing.set_picture(name)
-        self.viewer.set_layer("Input", to_display(picture.rgb))
+        self.viewer.set_layer("Input", *display_pixels(picture))
         self.viewer.left_combo.setCurrentText("Input")
         self.viewer.fit()
         self.save_action.setEnabled(False)
         width, height = picture.size
         self.setWindowTitle(f"Nystra — {name}")
-        self.statusBar().showMessage(f"{name}: {width}×{height}, {picture.bit_depth}-bit, {picture.channels} channel(s)")
+        self.statusBar().showMessage(f"{name}: {width}×{height}, {describe(picture)}")
 
     def choose_reference(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load the ground truth", self.settings.open_dir)
@@ -424,7 +429,7 @@ class MainWindow(QMainWindow):
         except NystraError as exc:
             self.report(str(exc))
             return
-        self.viewer.set_layer("Ground truth", to_display(self.reference.rgb), show_right=False)
+        self.viewer.set_layer("Ground truth", *display_pixels(self.reference), show_right=False)
         self._update_errors()
 
     # --- running ---------------------------------------------------------------------------------
@@ -553,7 +558,7 @@ class MainWindow(QMainWindow):
         for mode, result in outcome.results.items():
             window = result.window or outcome.entry.trained_window
             self.timing.end_run(mode, result, window, outcome.name, outcome.entry.id)
-            self.viewer.set_layer(f"Result ({mode})", to_display(result.picture.rgb))
+            self.viewer.set_layer(f"Result ({mode})", *display_pixels(result.picture))
         self.viewer.left_combo.setCurrentText("Input" if len(outcome.results) == 1 else "Result (exact)")
         self._update_errors()
         self.save_action.setEnabled(True)

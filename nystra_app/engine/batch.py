@@ -39,6 +39,7 @@ class BatchOptions:
     template: str = DEFAULT_TEMPLATE  # output file name without extension; fields: {stem} {model} {mode}
     format: str | None = None  # output extension ("png", ".jpg"); None: the input's own when writable
     skip_existing: bool = True
+    quality: int = 95  # JPEG quality, when the outputs are JPEG
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def run_batch(
             picture = read_image(source)
             result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel,
                                                   on_step=on_step)
-            write_image(target, result.picture, protect=inputs)
+            write_image(target, result.picture, protect=inputs, quality=options.quality)
         except Cancelled:
             report.cancelled = True
             return report

@@ -65,7 +65,8 @@ class BatchDialog(QDialog):
 
         self.input_edit = QLineEdit(settings.batch_input)
         self.output_edit = QLineEdit(settings.batch_output)
-        self.output_edit.setPlaceholderText(f"blank: a '{DEFAULT_SUBFOLDER}' folder inside the input folder")
+        self.output_edit.setPlaceholderText(f"blank: {settings.output_dir}" if settings.output_dir else
+                                            f"blank: a '{DEFAULT_SUBFOLDER}' folder inside the input folder")
         self.recursive = QCheckBox("Include sub-folders (mirrored in the output folder)")
         self.template_edit = QLineEdit(DEFAULT_TEMPLATE)
         self.template_edit.setToolTip("Fields: {stem} (input name), {model}, {mode} (exact or fast)")
@@ -92,7 +93,7 @@ class BatchDialog(QDialog):
         form.addRow("", self.skip_existing)
         form.addRow("Task", self.task_combo)
         form.addRow("Attention", self.mode_combo)
-        form.addRow("Device", QLabel(main.device_combo.currentText()))
+        form.addRow("Device", QLabel(main.run_box.title().removeprefix("Progress — ")))
 
         self.file_label = QLabel("Not started")
         self.file_label.setWordWrap(True)
@@ -148,14 +149,16 @@ class BatchDialog(QDialog):
             edit.setText(folder)
 
     def output_dir(self) -> Path:
-        """The folder typed in, or a sub-folder of the input folder: never the folder the app was started in."""
-        typed = self.output_edit.text().strip()
+        """The folder typed in, else the default output folder of the settings, else a sub-folder of the
+        input folder: never the folder the app was started in."""
+        typed = self.output_edit.text().strip() or self.main.settings.output_dir
         return Path(typed) if typed else Path(self.input_edit.text().strip()) / DEFAULT_SUBFOLDER
 
     def options(self) -> BatchOptions:
         return BatchOptions(Path(self.input_edit.text().strip()), self.output_dir(),
                             recursive=self.recursive.isChecked(), template=self.template_edit.text(),
-                            format=self.format_combo.currentData(), skip_existing=self.skip_existing.isChecked())
+                            format=self.format_combo.currentData(), skip_existing=self.skip_existing.isChecked(),
+                            quality=self.main.settings.jpeg_quality)
 
     def start(self) -> None:
         if not self.input_edit.text().strip():

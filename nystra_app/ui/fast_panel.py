@@ -69,7 +69,12 @@ class FastPanel(QGroupBox):
         self.expert = QGroupBox("Tune Fast (experts)")
         self.expert.setCheckable(True)
         self.expert.setChecked(False)
-        form = QFormLayout(self.expert)
+        self.expert_rows = QWidget()  # hidden while the box is off, so it takes no room
+        QVBoxLayout(self.expert).addWidget(self.expert_rows)
+        self.expert.toggled.connect(self.expert_rows.setVisible)
+        self.expert_rows.setVisible(False)
+        form = QFormLayout(self.expert_rows)
+        form.setContentsMargins(0, 0, 0, 0)
         self.window_combo, self.landmarks_combo = QComboBox(), QComboBox()
         self.iters_spin = QSpinBox()
         self.iters_spin.setRange(0, MAX_ITERS)

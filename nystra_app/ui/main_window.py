@@ -10,7 +10,8 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+import torch
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStyle,
     QToolBar,
@@ -64,6 +67,9 @@ from .timing import TimingPanel
 from .viewer import CompareViewer, local_files
 from .worker import Job, JobQueues
 
+DEFAULT_SIZE = QSize(1280, 720)  # fits 1366×768 at 100% and 1920×1080 at 150% with a taskbar
+SIDE_WIDTH = 300
+PICTURE_SHARE = 84  # percent of the height the picture gets over the timing panel at first
 SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg);;TIFF (*.tif);;WebP (*.webp);;BMP (*.bmp)"
 
 
@@ -94,9 +100,11 @@ class MainWindow(QMainWindow):
     models_changed = Signal()  # after models were installed from a folder
 
     def __init__(self, provider: ModelProvider | None = None, settings: AppSettings | None = None,
-                 *, quiet: bool = False) -> None:
-        """`quiet`: report errors in the status bar instead of modal boxes (tests, screenshots)."""
+                 *, quiet: bool = False, persist: bool = True) -> None:
+        """`quiet`: report errors in the status bar instead of modal boxes (tests, screenshots);
+        `persist`: save the settings (window size included) on close; screenshots do not."""
         super().__init__()
+        self.persist = persist
         self.settings = settings or load_settings()
         self.provider = provider or ModelProvider(self.settings.manager)
         self.provider.choices = self.settings.task_models  # the same dict: picks are saved with the settings
@@ -109,6 +117,7 @@ class MainWindow(QMainWindow):
         self.job: Job | None = None
         self._kept_partial = False
         self._run_text = ""
+        self._ab_exact_first = False  # flipped before each A/B run
 
         self.setWindowTitle("Nystra")
         self.setAcceptDrops(True)
@@ -117,14 +126,22 @@ class MainWindow(QMainWindow):
         self.timing = TimingPanel()
         self._build_actions()
         self._build_controls()
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.viewer)
         splitter.addWidget(self.timing)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setSizes([PICTURE_SHARE, 100 - PICTURE_SHARE])
+        side = QScrollArea()  # on a short screen the controls scroll instead of pushing the window taller
+        side.setWidget(self.controls)
+        side.setWidgetResizable(True)
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setFrameShape(QFrame.Shape.NoFrame)
+        side.setFixedWidth(self.controls.width() + side.verticalScrollBar().sizeHint().width())
         central = QWidget()
         row = QHBoxLayout(central)
-        row.addWidget(self.controls)
+        row.setContentsMargins(4, 4, 4, 4)
+        row.addWidget(side)
         row.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Open a picture (Ctrl+O), drop one here, or paste one (Ctrl+V)")
@@ -151,6 +168,8 @@ class MainWindow(QMainWindow):
         self.batch_action = action("Batch…", "SP_DirOpenIcon", self.open_batch)
         self.models_action = action("Model manager…", "SP_DriveNetIcon", self.open_models)
         self.about_action = action("About Nystra", "SP_MessageBoxInformation", lambda: show_about(self))
+        self.settings_action = action("Settings…", "SP_FileDialogDetailedView", self.open_settings,
+                                      QKeySequence.StandardKey.Preferences)
         self.cancel_action = action("Cancel the run", "SP_BrowserStop", self.cancel, Qt.Key.Key_Escape)
         self.addAction(self.cancel_action)  # Esc works wherever the focus is in the window
         self.save_action.setEnabled(False)
@@ -162,7 +181,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(action("Quit", "SP_DialogCloseButton", self.close, QKeySequence.StandardKey.Quit))
         tools = self.menuBar().addMenu("&Tools")
-        tools.addActions([self.batch_action, self.models_action])
+        tools.addActions([self.batch_action, self.models_action, self.settings_action])
         self.menuBar().addMenu("&Help").addAction(self.about_action)
 
         bar = QToolBar("Main")
@@ -170,12 +189,12 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.addActions([self.open_action, self.paste_action, self.save_action, self.reference_action])
         bar.addSeparator()
-        bar.addActions([self.batch_action, self.models_action, self.about_action])
+        bar.addActions([self.batch_action, self.models_action, self.settings_action])
         self.addToolBar(bar)
 
     def _build_controls(self) -> None:
         self.controls = QWidget()
-        self.controls.setFixedWidth(270)
+        self.controls.setFixedWidth(SIDE_WIDTH)
         column = QVBoxLayout(self.controls)
         column.setContentsMargins(0, 0, 0, 0)
 
@@ -202,7 +221,7 @@ class MainWindow(QMainWindow):
             button.clicked.connect(lambda _=False, t=task: self.run_task(t))
             combo = QComboBox()
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(6)
+            combo.setMinimumContentsLength(12)
             combo.activated.connect(lambda _=0, t=task: self._pick_model(t))
             task_layout.addWidget(button, row, 0)
             task_layout.addWidget(combo, row, 1)
@@ -217,15 +236,7 @@ class MainWindow(QMainWindow):
         self.fast_panel = FastPanel()
         column.addWidget(self.fast_panel)
 
-        device_box = QGroupBox("Device")
-        device_layout = QVBoxLayout(device_box)
-        self.device_combo = QComboBox()
-        for device in available_devices():
-            self.device_combo.addItem(device.label, device.id)
-        device_layout.addWidget(self.device_combo)
-        column.addWidget(device_box)
-
-        run_box = QGroupBox("Progress")
+        self.run_box = run_box = QGroupBox("Progress")
         run_layout = QVBoxLayout(run_box)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -249,19 +260,40 @@ class MainWindow(QMainWindow):
         if s.geometry:
             self.restoreGeometry(QByteArray.fromHex(s.geometry.encode()))
         else:
-            self.resize(1280, 820)
+            self.resize(DEFAULT_SIZE)
+        if s.splitter:
+            self.splitter.restoreState(QByteArray.fromHex(s.splitter.encode()))
         self.fast_panel.show_model(self.provider.available(TASKS[0]))
         self.fast_panel.load(s)
-        index = self.device_combo.findData(s.device)
-        self.device_combo.setCurrentIndex(max(index, 0))
+        self.apply_settings()
         self._fill_recent()
+
+    def apply_settings(self) -> None:
+        """Make the settings dialog's choices take effect: the device (an unknown one falls back to the
+        CPU) and the number of CPU threads."""
+        devices = {d.id: d.label for d in available_devices()}
+        if self.settings.device not in devices:
+            self.settings.device = "cpu"
+        self.run_box.setTitle(f"Progress — {devices[self.settings.device]}")
+        if self.settings.threads:
+            torch.set_num_threads(self.settings.threads)
 
     def store_settings(self) -> None:
         s = self.settings
         s.geometry = bytes(self.saveGeometry().toHex()).decode()
+        s.splitter = bytes(self.splitter.saveState().toHex()).decode()
         self.fast_panel.store(s)
-        s.device = self.device
-        save_settings(s)
+        if self.persist:
+            save_settings(s)
+
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            self.apply_settings()
+            self.store_settings()
+            self.refresh_tasks()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -279,7 +311,7 @@ class MainWindow(QMainWindow):
 
     @property
     def device(self) -> str:
-        return str(self.device_combo.currentData())
+        return self.settings.device
 
     @property
     def fast(self) -> bool:
@@ -472,7 +504,10 @@ class MainWindow(QMainWindow):
         self.run_label.setText(f"Queued: {job.label}")
 
     def run_ab(self) -> None:
-        self.run_task(self._last_task(), ("exact", "fast"))
+        """Both modes on the same picture; the order alternates between A/B runs, so neither mode always
+        runs first (on a cold cache, or a machine that speeds up or slows down, that one would pay)."""
+        self._ab_exact_first = not self._ab_exact_first
+        self.run_task(self._last_task(), ("exact", "fast") if self._ab_exact_first else ("fast", "exact"))
 
     def _attention(self, entry: ModelEntry, mode: str):
         if mode == "exact":
@@ -560,6 +595,8 @@ class MainWindow(QMainWindow):
             self.timing.end_run(mode, result, window, outcome.name, outcome.entry.id)
             self.viewer.set_layer(f"Result ({mode})", *display_pixels(result.picture))
         self.viewer.left_combo.setCurrentText("Input" if len(outcome.results) == 1 else "Result (exact)")
+        if len(outcome.results) > 1:
+            self.viewer.right_combo.setCurrentText("Result (fast)")
         self._update_errors()
         self.save_action.setEnabled(True)
 
@@ -571,7 +608,7 @@ class MainWindow(QMainWindow):
     def _on_cancelled(self, job: Job) -> None:
         if job is self.job or self.job is None:
             self._finish("Cancelled")
-            self.statusBar().showMessage("Cancelled: the finished exact result is kept" if self._kept_partial
+            self.statusBar().showMessage("Cancelled: the finished result is kept" if self._kept_partial
                                          else "Cancelled: nothing was changed")
         self.run_cancelled.emit()
 
@@ -602,10 +639,10 @@ class MainWindow(QMainWindow):
         source = self.outcome.picture if self.outcome else self.picture
         stem = source.path.stem if source is not None and source.path else "pasted"
         mode = "exact" if result is None or result.spec.kind == "exact" else "fast"
-        return f"{stem}_{self.outcome.entry.id if self.outcome else 'result'}_{mode}.png"
+        return f"{stem}_{self.outcome.entry.id if self.outcome else 'result'}_{mode}.{self.settings.save_format}"
 
     def choose_save(self) -> None:
-        folder = self.settings.save_dir or self.settings.open_dir
+        folder = self.settings.output_dir or self.settings.save_dir or self.settings.open_dir
         path, _ = QFileDialog.getSaveFileName(self, "Save the result", str(Path(folder) / self.suggested_name()),
                                               SAVE_FILTERS)
         if path:
@@ -620,7 +657,7 @@ class MainWindow(QMainWindow):
         source = self.outcome.picture
         protect = [p.path for p in (source, self.picture) if p is not None and p.path]
         try:
-            written = write_image(path, result.picture, protect=protect)
+            written = write_image(path, result.picture, protect=protect, quality=self.settings.jpeg_quality)
         except NystraError as exc:
             self.report(str(exc))
             return None

@@ -86,6 +86,7 @@ class ModelsDialog(QDialog):
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setValue(0)
+        self.progress.hide()  # shown while something is being installed
 
         buttons = QHBoxLayout()
         for button in (self.folder_button, self.import_button, self.install_button, self.remove_button,
@@ -210,6 +211,7 @@ class ModelsDialog(QDialog):
         job.failed.connect(lambda message: self._end(f"{label}: failed\n{message}", message))
         job.cancelled.connect(lambda: self._end(f"{label}: cancelled", "cancelled"))
         self.status.setText(label + "…")
+        self.progress.show()
         self.progress.setRange(0, 0)
         self.cancel_button.setEnabled(True)
         job.start()
@@ -227,8 +229,7 @@ class ModelsDialog(QDialog):
             self.job.wait()
             self.job.deleteLater()
         self.job = None
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1 if not error else 0)
+        self.progress.hide()
         self.cancel_button.setEnabled(False)
         self.status.setText(text)
         self.refresh(self.selected())

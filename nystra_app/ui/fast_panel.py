@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -66,11 +67,8 @@ class FastPanel(QGroupBox):
         self.note.setWordWrap(True)
         column.addWidget(self.note)
 
-        self.expert = QGroupBox("Tune Fast (experts)")
-        self.expert.setCheckable(True)
-        self.expert.setChecked(False)
+        self.expert = QCheckBox("Tune Fast (experts)")
         self.expert_rows = QWidget()  # hidden while the box is off, so it takes no room
-        QVBoxLayout(self.expert).addWidget(self.expert_rows)
         self.expert.toggled.connect(self.expert_rows.setVisible)
         self.expert_rows.setVisible(False)
         form = QFormLayout(self.expert_rows)
@@ -88,6 +86,7 @@ class FastPanel(QGroupBox):
         form.addRow("Summary points", self.landmarks_combo)
         form.addRow("Refinement steps", self.iters_spin)
         column.addWidget(self.expert)
+        column.addWidget(self.expert_rows)
         self.show_model(None)
 
     @property

@@ -68,7 +68,7 @@ from .viewer import CompareViewer, local_files
 from .worker import Job, JobQueues
 
 DEFAULT_SIZE = QSize(1280, 720)  # fits 1366×768 at 100% and 1920×1080 at 150% with a taskbar
-SIDE_WIDTH = 300
+SIDE_WIDTH = 320
 PICTURE_SHARE = 84  # percent of the height the picture gets over the timing panel at first
 SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg);;TIFF (*.tif);;WebP (*.webp);;BMP (*.bmp)"
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ..engine import available_devices
 from .settings import AppSettings
 
+MIN_WIDTH = 560  # room for a folder path
 SAVE_FORMATS = (("PNG (lossless)", "png"), ("JPEG", "jpg"), ("TIFF (lossless, keeps 16-bit)", "tif"),
                 ("WebP", "webp"))
 
@@ -49,6 +50,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.settings = settings
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(MIN_WIDTH)
         self.device_combo = QComboBox()
         for device in available_devices():
             self.device_combo.addItem(device.label, device.id)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication
 from nystra_app.engine import write_image
 from nystra_app.ui.main_window import MainWindow
 
-from .conftest import make_picture
 
 
 def _shown(qtbot, main: MainWindow) -> None:

@@ -563,8 +563,8 @@ class MainWindow(QMainWindow):
             tiles = self._picture_progress.total
             where = f"tile {min(event.tile if isinstance(event, StepProgress) else event.index, tiles)} of {tiles}, " \
                 if tiles > 1 else ""
-            left = describe_left(self._eta.left(fraction))
-            self.run_label.setText(f"{self._run_text}: {where}{fraction:.0%}" + (f", {left}" if left else ""))
+            left = describe_left(self._eta.left(fraction)) or "working out how long"
+            self.run_label.setText(f"{self._run_text}: {where}{left}")  # the bar shows the percentage
         elif isinstance(event, Outcome) and event.picture is self.picture:
             self._show(event)
             self._kept_partial = True

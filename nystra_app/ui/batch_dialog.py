@@ -16,17 +16,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QProgressBar,
-    QPushButton,
     QStyle,
     QVBoxLayout,
-    QWidget,
 )
 
 from ..attention import EXACT
@@ -42,6 +38,7 @@ from ..engine.restore import fast_attention
 from ..engine.steps import StepProgress
 from .progress import Eta, PictureProgress, describe_left
 from .provider import TASKS
+from .settings_dialog import folder_row
 from .worker import Job
 
 if TYPE_CHECKING:
@@ -85,9 +82,9 @@ class BatchDialog(QDialog):
         self.mode_combo.setCurrentIndex(1 if main.fast else 0)
 
         form = QFormLayout()
-        form.addRow("Input folder", self._with_browse(self.input_edit))
+        form.addRow("Input folder", folder_row(self.input_edit, "Folder of pictures to restore"))
         form.addRow("", self.recursive)
-        form.addRow("Output folder", self._with_browse(self.output_edit))
+        form.addRow("Output folder", folder_row(self.output_edit, "Folder for the results"))
         form.addRow("Name template", self.template_edit)
         form.addRow("Format", self.format_combo)
         form.addRow("", self.skip_existing)
@@ -132,21 +129,6 @@ class BatchDialog(QDialog):
         layout.addWidget(self.eta_label)
         layout.addWidget(self.log, 1)
         layout.addWidget(buttons)
-
-    def _with_browse(self, edit: QLineEdit) -> QWidget:
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(edit, 1)
-        browse = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Browse…")
-        browse.clicked.connect(lambda: self._browse(edit))
-        row.addWidget(browse)
-        return box
-
-    def _browse(self, edit: QLineEdit) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a folder", edit.text())
-        if folder:
-            edit.setText(folder)
 
     def output_dir(self) -> Path:
         """The folder typed in, else the default output folder of the settings, else a sub-folder of the

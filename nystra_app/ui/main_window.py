@@ -356,10 +356,11 @@ class MainWindow(QMainWindow):
 
     def choose_model_folder(self) -> None:
         """The first-run path: a folder of weight files becomes the mirror and everything in it is installed."""
-        folder = QFileDialog.getExistingDirectory(self, "Choose the folder that holds the model files",
-                                                  self.settings.mirror or str(Path.home()))
-        if folder:
-            self.install_model_folder(Path(folder))
+        from .model_setup import ask_model_folder
+
+        folder = ask_model_folder(self, self.settings.mirror)
+        if folder is not None:
+            self.install_model_folder(folder)
 
     def install_model_folder(self, folder: Path) -> None:
         from .model_setup import install_folder

@@ -11,6 +11,8 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtWidgets import QFileDialog, QWidget
+
 from ..errors import NystraError
 from ..manager import ManagerSettings, install, list_models
 from ..manager.mirror import sources_for
@@ -44,3 +46,10 @@ def no_source_message(entry: ModelEntry, settings: ManagerSettings) -> str | Non
 
 def size_text(nbytes: int | None) -> str:
     return "unknown" if nbytes is None else f"{nbytes / 2**20:.1f} MB"
+
+
+def ask_model_folder(parent: QWidget, start: str) -> Path | None:
+    """The folder dialog both the first-run box and the model manager open."""
+    folder = QFileDialog.getExistingDirectory(parent, "Choose the folder that holds the model files",
+                                              start or str(Path.home()))
+    return Path(folder) if folder else None

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ..manager import Progress, import_checkpoint, install, list_models, remove
 from ..manager.paths import is_url
 from ..models import get_entry
-from .model_setup import install_folder, no_source_message, size_text
+from .model_setup import ask_model_folder, install_folder, no_source_message, size_text
 from .settings import AppSettings, save_settings
 from .worker import Job
 
@@ -143,15 +143,14 @@ class ModelsDialog(QDialog):
     def apply_mirror(self) -> None:
         self.settings.mirror = self.mirror_edit.text().strip()
         save_settings(self.settings)
-        self.status.setText(f"Mirror set to {self.settings.mirror}" if self.settings.mirror else "Mirror cleared")
+        self.status.setText(f"Shared folder: {self.settings.mirror}" if self.settings.mirror else "No shared folder")
 
     # --- operations ------------------------------------------------------------------------------
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose the folder that holds the model files",
-                                                  self.settings.mirror or str(Path.home()))
-        if folder:
-            self.install_from_folder(Path(folder))
+        folder = ask_model_folder(self, self.settings.mirror)
+        if folder is not None:
+            self.install_from_folder(folder)
 
     def install_from_folder(self, folder: Path) -> None:
         self.mirror_edit.setText(str(folder))

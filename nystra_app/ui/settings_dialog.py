@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -28,12 +29,13 @@ SAVE_FORMATS = (("PNG (lossless)", "png"), ("JPEG", "jpg"), ("TIFF (lossless, ke
                 ("WebP", "webp"))
 
 
-def _folder_row(edit: QLineEdit, title: str) -> QWidget:
+def folder_row(edit: QLineEdit, title: str) -> QWidget:
+    """A path field with a Choose… button that opens a folder dialog (also used by the batch dialog)."""
     box = QWidget()
     row = QHBoxLayout(box)
     row.setContentsMargins(0, 0, 0, 0)
     row.addWidget(edit, 1)
-    browse = QPushButton("Choose…")
+    browse = QPushButton(box.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Choose…")
 
     def choose() -> None:
         folder = QFileDialog.getExistingDirectory(box, title, edit.text())
@@ -78,8 +80,8 @@ class SettingsDialog(QDialog):
         form.addRow("CPU threads", self.threads_spin)
         form.addRow("Save results as", self.format_combo)
         form.addRow("JPEG quality", self.quality_spin)
-        form.addRow("Default output folder", _folder_row(self.output_edit, "Default output folder"))
-        form.addRow("Shared model folder", _folder_row(self.mirror_edit, "Folder holding model files"))
+        form.addRow("Default output folder", folder_row(self.output_edit, "Default output folder"))
+        form.addRow("Shared model folder", folder_row(self.mirror_edit, "Folder holding model files"))
         explain = QLabel("The shared model folder is where Nystra looks first for model files: a folder "
                          "someone gave you, a USB stick or a network drive. A web address of such a folder "
                          "works too.")

@@ -32,9 +32,11 @@ from ..engine.batch import (
     BatchOptions,
     BatchReport,
     FileEvent,
+    find_inputs,
     run_batch,
 )
 from ..engine.restore import fast_attention
+from ..errors import NystraError
 from ..engine.steps import StepProgress
 from .progress import Eta, PictureProgress, describe_left
 from .provider import TASKS
@@ -151,6 +153,11 @@ class BatchDialog(QDialog):
         fast = self.mode_combo.currentIndex() == 1
         spec, window = fast_attention(entry, **self.main.nystrom_overrides()) if fast else (EXACT, None)
         options, provider, device = self.options(), self.main.provider, self.main.device
+        try:
+            inputs = find_inputs(options)
+        except NystraError as exc:
+            self.file_label.setText(str(exc))
+            return
         self.main.settings.batch_input, self.main.settings.batch_output = self.input_edit.text(), self.output_edit.text()
 
         def work(cancel):
@@ -160,6 +167,8 @@ class BatchDialog(QDialog):
 
         self.log.clear()
         self.log.addItem(f"Writing to {options.output_dir}")
+        self.overall.setRange(0, max(len(inputs), 1))
+        self.overall.setValue(0)
         self.report = None
         self.tally = BatchReport()
         self._eta = Eta()

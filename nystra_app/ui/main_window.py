@@ -248,8 +248,10 @@ class MainWindow(QMainWindow):
         self.run_label = QLabel("Idle")
         self.run_label.setWordWrap(True)
         run_layout.addWidget(self.run_label)
-        run_layout.addWidget(self.progress)
-        run_layout.addWidget(self.cancel_button)
+        bar_row = QHBoxLayout()
+        bar_row.addWidget(self.progress, 1)
+        bar_row.addWidget(self.cancel_button)
+        run_layout.addLayout(bar_row)
         column.addWidget(run_box)
         column.addStretch(1)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import string
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -21,13 +21,14 @@ import torch
 from ..attention import AttentionSpec
 from ..crash import one_line
 from ..errors import NystraError
+from ..jobs import Cancelled
 from ..models import LoadedModel
 from .budget import PixelBudget, read_within_budget
 from .evaluate import IMAGE_SUFFIXES
 from .imageio import WRITABLE, write_image
 from .outputs import OutputNames, check_output_folder, resolved
 from .restore import restore_picture
-from ..jobs import Cancelled
+from .steps import StepProgress
 from .tiling import TileProgress
 
 DEFAULT_TEMPLATE = "{stem}_{model}_{mode}"
@@ -42,6 +43,7 @@ class BatchOptions:
     template: str = DEFAULT_TEMPLATE  # output file name without extension; fields: {stem} {model} {mode}
     format: str | None = None  # output extension ("png", ".jpg"); None: the input's own when writable
     skip_existing: bool = True
+    quality: int = 95  # JPEG quality, when the outputs are JPEG
 
 
 @dataclass(frozen=True)
@@ -121,13 +123,15 @@ def run_batch(
     mode: str = "exact",
     cancel: threading.Event | None = None,
     max_megapixels: float | None = None,
+    on_step: Callable[[StepProgress], None] | None = None,
 ) -> Generator[FileEvent | TileProgress, None, BatchReport]:
     """Restore every picture under options.input_dir; `mode` ("exact"/"fast") names the outputs.
 
     Each picture is isolated: whatever it raises (a project error, or an unexpected one, whose
     report is written to a file) is recorded as its failure and the batch goes on. The output
     folder is checked before the first picture; outputs that would share a name get `-2`, `-3`...
-    `max_megapixels` is the pixel budget (None: the default, see budget.py).
+    `max_megapixels` is the pixel budget (None: the default, see budget.py). `on_step` reports
+    progress inside a picture's tiles (see `restore_picture`).
     """
     check_template(options.template)
     inputs = find_inputs(options)
@@ -145,8 +149,9 @@ def run_batch(
         start = time.perf_counter()
         try:
             picture, _ = read_within_budget(source, budget)
-            result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel)
-            write_image(target, result.picture, protect=inputs)
+            result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel,
+                                                on_step=on_step)
+            write_image(target, result.picture, protect=inputs, quality=options.quality)
         except Cancelled:
             report.cancelled = True
             return report

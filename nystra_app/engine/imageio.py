@@ -255,11 +255,13 @@ def write_image(
     alpha: np.ndarray | None = None,
     *,
     protect: Iterable[str | os.PathLike] = (),
+    quality: int = 95,
 ) -> Path:
     """Encode by the extension and replace `path` atomically; refuses to write over `protect` paths.
 
     16-bit output only where the format holds it (PNG, TIFF), alpha only where it holds one
-    (PNG, TIFF, WebP); otherwise 8 bits and the alpha dropped. A failed write leaves nothing behind.
+    (PNG, TIFF, WebP); otherwise 8 bits and the alpha dropped. `quality` (1-100) is JPEG's.
+    A failed write leaves nothing behind.
     """
     path = Path(path)
     if isinstance(picture, Picture):
@@ -271,7 +273,7 @@ def write_image(
     cv_ext, deep_ok, alpha_ok = _writable(path)
     _refuse_protected(path, protect)
     depth = 16 if bit_depth == 16 and deep_ok else 8
-    encoded = _encode(rgb, alpha if alpha_ok else None, depth, cv_ext, path)
+    encoded = _encode(rgb, alpha if alpha_ok else None, depth, cv_ext, path, quality)
     _atomic_write(path, encoded)
     return path
 
@@ -300,7 +302,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _encode(rgb: np.ndarray, alpha: np.ndarray | None, depth: int, cv_ext: str, path: Path) -> bytes:
+def _encode(rgb: np.ndarray, alpha: np.ndarray | None, depth: int, cv_ext: str, path: Path,
+            quality: int = 95) -> bytes:
     peak = 65535 if depth == 16 else 255
     dtype = np.uint16 if depth == 16 else np.uint8
 
@@ -316,7 +319,7 @@ def _encode(rgb: np.ndarray, alpha: np.ndarray | None, depth: int, cv_ext: str, 
         pixels = np.concatenate([pixels, quantise(alpha)[..., None]], axis=2)
     elif pixels.shape[2] == 1:
         pixels = pixels[..., 0]
-    params = [cv2.IMWRITE_JPEG_QUALITY, 95] if cv_ext == ".jpg" else []
+    params = [cv2.IMWRITE_JPEG_QUALITY, int(min(max(quality, 1), 100))] if cv_ext == ".jpg" else []
     with _quiet_cv2():
         ok, buffer = cv2.imencode(cv_ext, np.ascontiguousarray(pixels), params)
     if not ok:

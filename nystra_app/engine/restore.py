@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import cv2
@@ -23,6 +23,7 @@ from ..jobs import relay
 from .device import resolve_device
 from .imageio import Picture
 from .small import crop_output, pad_to_min_side
+from .steps import StepProgress, watch_steps
 from .tiling import TileProgress, run_tiled
 
 # BT.601 luma, as cv2 and Pillow convert RGB to gray.
@@ -76,10 +77,13 @@ def restore_picture(
     device: torch.device | str = "cpu",
     tile: int | None = None,
     cancel: threading.Event | None = None,
+    on_step: Callable[[StepProgress], None] | None = None,
 ) -> Generator[TileProgress, None, RestoreResult]:
     """Restore `picture`; yields a TileProgress per tile and returns the RestoreResult.
 
-    Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set.
+    `on_step` is called from inside each tile's forward pass (the calling thread) a few times a second.
+    Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set (checked
+    before every layer, so a run stops within one layer's time).
     A picture smaller than one window at the model's deepest stage is padded, and its output cropped.
     A gray picture on an RGB model is run as RGB and converted back; an RGB picture on a gray
     model is run channel by channel. Alpha goes around the model, resized by its scale.
@@ -95,6 +99,7 @@ def restore_picture(
     batch = pad_to_min_side(_to_model_layout(picture.rgb, described.channels), smallest)  # (B, channels, H', W') in [0, 1]
 
     def forward(tile_input: Tensor) -> Tensor:
+        watch.begin_tile()
         if (low, span) == (0.0, 1.0):
             return module(tile_input).clamp_(0.0, 1.0)
         return ((module(tile_input * span + low) - low) / span).clamp_(0.0, 1.0)  # the model's range and back
@@ -110,7 +115,7 @@ def restore_picture(
         tile_seconds = tile_seconds[: event.index - 1] + [event.seconds]  # restarts after a back-off
         last_tile = event.tile
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), watch_steps(module, cancel, on_step) as watch:
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(max(described.window(window)), scale),
                               min_tile=smallest)

@@ -12,5 +12,8 @@ def show_about(parent: QWidget | None) -> None:
     found = versions() | {"Qt runtime": qVersion()}
     rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in found.items())
     QMessageBox.about(parent, "About Nystra",
-                      "<h3>Nystra</h3><p>Photo restoration with pretrained vision transformers, "
-                      f"made fast with training-free PnP-Nystra attention.</p><table>{rows}</table>")
+                      "<h3>Nystra</h3><p>Restores photos (dehaze, denoise, deblur, enlarge) with published "
+                      "vision-transformer models. Its <b>Fast</b> mode swaps their attention for a training-free "
+                      "approximation (PnP-Nystra); whether that is quicker depends on the model and its settings, "
+                      "and for some models it is not: the app says so next to the Fast switch.</p>"
+                      f"<table>{rows}</table>")

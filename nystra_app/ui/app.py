@@ -13,7 +13,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("image", nargs="?", type=Path, help="a picture to open")
     parser.add_argument("--version", action="store_true", help="print the app, torch and Qt versions and the device")
     parser.add_argument("--self-test", action="store_true", help="check the installation without a window")
-    parser.add_argument("--screenshot", type=Path, metavar="DIR", help="render the main views to PNG files and quit")
+    parser.add_argument("--screenshot", type=Path, metavar="DIR",
+                        help="render the main views to PNG files (DIR/1366x768, DIR/1920x1080@150) and quit")
+    parser.add_argument("--screen", choices=["1366x768", "1920x1080@150"], help=argparse.SUPPRESS)
+    parser.add_argument("--only", type=lambda text: set(text.split(",")), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot is not None:
         from .screenshots import render_screenshots
 
-        for path in render_screenshots(args.screenshot):
+        for path in render_screenshots(args.screenshot, args.screen, args.only):
             print(path)
         return 0
     from .main_window import MainWindow

@@ -9,23 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QProgressBar,
-    QPushButton,
     QStyle,
     QVBoxLayout,
-    QWidget,
 )
 
 from ..attention import EXACT
@@ -36,14 +33,20 @@ from ..engine.batch import (
     BatchOptions,
     BatchReport,
     FileEvent,
+    find_inputs,
     run_batch,
 )
+from ..engine.steps import StepProgress
+from ..errors import NystraError
+from .progress import Eta, PictureProgress, describe_left
 from .provider import TASKS
+from .settings_dialog import folder_row
 from .worker import Job
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
+DEFAULT_SUBFOLDER = "restored"  # where results go when no output folder is given: inside the input folder
 FORMATS = (("Same as input", None), *((f.label, f.ext[1:]) for f in OUTPUT_FORMATS))
 
 
@@ -61,6 +64,8 @@ class BatchDialog(QDialog):
 
         self.input_edit = QLineEdit(settings.batch_input)
         self.output_edit = QLineEdit(settings.batch_output)
+        self.output_edit.setPlaceholderText(f"blank: {settings.output_dir}" if settings.output_dir else
+                                            f"blank: a '{DEFAULT_SUBFOLDER}' folder inside the input folder")
         self.recursive = QCheckBox("Include sub-folders (mirrored in the output folder)")
         self.template_edit = QLineEdit(DEFAULT_TEMPLATE)
         self.template_edit.setToolTip("Fields: {stem} (input name), {model}, {mode} (exact or fast)")
@@ -79,28 +84,39 @@ class BatchDialog(QDialog):
         self.mode_combo.setCurrentIndex(1 if main.fast else 0)
 
         form = QFormLayout()
-        form.addRow("Input folder", self._with_browse(self.input_edit))
+        form.addRow("Input folder", folder_row(self.input_edit, "Folder of pictures to restore"))
         form.addRow("", self.recursive)
-        form.addRow("Output folder", self._with_browse(self.output_edit))
+        form.addRow("Output folder", folder_row(self.output_edit, "Folder for the results"))
         form.addRow("Name template", self.template_edit)
         form.addRow("Format", self.format_combo)
         form.addRow("", self.skip_existing)
         form.addRow("Task", self.task_combo)
         form.addRow("Attention", self.mode_combo)
-        form.addRow("Device", QLabel(main.device_combo.currentText()))
+        form.addRow("Device", QLabel(main.run_box.title().removeprefix("Progress — ")))
 
         self.file_label = QLabel("Not started")
+        self.file_label.setWordWrap(True)
         self.file_progress = QProgressBar()
-        self.file_progress.setFormat("this picture: %v / %m tiles")
+        self.file_progress.setRange(0, 1000)
+        self.file_progress.setFormat("this picture: %p%")
         self.overall = QProgressBar()
         self.overall.setFormat("%v / %m pictures")
+        self.eta_label = QLabel("")
         self.log = QListWidget()
+        self.tally = BatchReport()  # what the events said so far: the truth if the batch is cancelled
+        self._picture = PictureProgress()
+        self._eta = Eta()
+        self._position = (1, 1)  # (picture in progress, pictures)
 
         buttons = QDialogButtonBox()
         self.start_button = buttons.addButton("Start", QDialogButtonBox.ButtonRole.AcceptRole)
         self.start_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.cancel_button = buttons.addButton("Cancel batch", QDialogButtonBox.ButtonRole.ActionRole)
         self.cancel_button.setEnabled(False)
+        self.open_button = buttons.addButton("Open output folder", QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon))
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self.open_output)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
@@ -112,30 +128,26 @@ class BatchDialog(QDialog):
         layout.addWidget(self.file_label)
         layout.addWidget(self.file_progress)
         layout.addWidget(self.overall)
+        layout.addWidget(self.eta_label)
         layout.addWidget(self.log, 1)
         layout.addWidget(buttons)
 
-    def _with_browse(self, edit: QLineEdit) -> QWidget:
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(edit, 1)
-        browse = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Browse…")
-        browse.clicked.connect(lambda: self._browse(edit))
-        row.addWidget(browse)
-        return box
-
-    def _browse(self, edit: QLineEdit) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a folder", edit.text())
-        if folder:
-            edit.setText(folder)
+    def output_dir(self) -> Path:
+        """The folder typed in, else the default output folder of the settings, else a sub-folder of the
+        input folder: never the folder the app was started in."""
+        typed = self.output_edit.text().strip() or self.main.settings.output_dir
+        return Path(typed) if typed else Path(self.input_edit.text().strip()) / DEFAULT_SUBFOLDER
 
     def options(self) -> BatchOptions:
-        return BatchOptions(Path(self.input_edit.text()), Path(self.output_edit.text()),
+        return BatchOptions(Path(self.input_edit.text().strip()), self.output_dir(),
                             recursive=self.recursive.isChecked(), template=self.template_edit.text(),
-                            format=self.format_combo.currentData(), skip_existing=self.skip_existing.isChecked())
+                            format=self.format_combo.currentData(), skip_existing=self.skip_existing.isChecked(),
+                            quality=self.main.settings.jpeg_quality)
 
     def start(self) -> None:
+        if not self.input_edit.text().strip():
+            self.file_label.setText("Choose the folder of pictures to restore first")
+            return
         task = next(t for t in TASKS if t.key == self.task_combo.currentData())
         entry = self.main.provider.available(task)
         if entry is None:
@@ -144,20 +156,32 @@ class BatchDialog(QDialog):
         fast = self.mode_combo.currentIndex() == 1
         spec, window = entry.fast.setting(**self.main.nystrom_overrides()) if fast else (EXACT, None)
         options, provider, device = self.options(), self.main.provider, self.main.device
+        try:
+            inputs = find_inputs(options)
+        except NystraError as exc:
+            self.file_label.setText(str(exc))
+            return
         self.main.settings.batch_input, self.main.settings.batch_output = self.input_edit.text(), self.output_edit.text()
 
         def work(cancel):
             model = provider.load(entry)
             return run_batch(options, model, spec, window=window, device=device,
-                             mode="fast" if fast else "exact", cancel=cancel)
+                             mode="fast" if fast else "exact", cancel=cancel, on_step=job.progress.emit)
 
         self.log.clear()
+        self.log.addItem(f"Writing to {options.output_dir}")
+        self.overall.setRange(0, max(len(inputs), 1))
+        self.overall.setValue(0)
         self.report = None
-        self.job = Job(work, "batch")
-        self.job.progress.connect(self._on_progress)
-        self.job.succeeded.connect(self._on_done)
-        self.job.failed.connect(self._on_failed)
-        self.job.cancelled.connect(lambda: self._on_done(BatchReport(cancelled=True)))
+        self.tally = BatchReport()
+        self._eta = Eta()
+        self.eta_label.clear()
+        self.open_button.setEnabled(False)
+        job = self.job = Job(work, "batch")
+        job.progress.connect(self._on_progress)
+        job.succeeded.connect(self._on_done)
+        job.failed.connect(self._on_failed)
+        job.cancelled.connect(self._on_cancelled)
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.file_label.setText("Waiting for the device…")
@@ -168,28 +192,50 @@ class BatchDialog(QDialog):
             self.job.cancel()
 
     def _on_progress(self, event: object) -> None:
-        if isinstance(event, TileProgress):
-            self.file_progress.setRange(0, event.total)
-            self.file_progress.setValue(event.index)
+        if isinstance(event, (TileProgress, StepProgress)):
+            self.file_progress.setValue(round(self._picture.update(event) * 1000))
+            self._show_eta()
             return
         if not isinstance(event, FileEvent):
             return
         self.overall.setRange(0, event.total)
+        self._position = (event.index, event.total)
         if event.status == "started":
             self.file_label.setText(f"{event.index}/{event.total}: {event.source.name}")
+            self._picture = PictureProgress()
             self.file_progress.setValue(0)
             return
         self.overall.setValue(event.index)
         if event.status == "failed":
+            self.tally.failures.append((event.source, event.message))
             self.log.addItem(f"FAILED  {event.message}")
-        else:
-            self.log.addItem(f"{event.status:<8}{event.source.name} → {event.output.name if event.output else ''}")
+            return
+        if event.status == "written" and event.output is not None:
+            self.tally.written.append(event.output)
+        elif event.status == "skipped":
+            self.tally.skipped.append(event.source)
+        self.log.addItem(f"{event.status:<8}{event.source.name} → {event.output.name if event.output else ''}")
+
+    def _show_eta(self) -> None:
+        index, total = self._position
+        left = describe_left(self._eta.left((index - 1 + self._picture.fraction) / total))
+        self.eta_label.setText(f"Whole batch: {left}" if left else "")
+
+    def _on_cancelled(self) -> None:
+        report = self.tally
+        report.cancelled = True
+        self._on_done(report)
+
+    def open_output(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.output_dir())))
 
     def _on_done(self, report: BatchReport) -> None:
         self.job = None
         self.report = report
+        self.eta_label.clear()
         self.start_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        self.open_button.setEnabled(self.output_dir().is_dir())
         summary = (f"{len(report.written)} written, {len(report.skipped)} skipped, "
                    f"{len(report.failures)} failed" + (" — cancelled" if report.cancelled else ""))
         self.file_label.setText(summary)
@@ -203,5 +249,9 @@ class BatchDialog(QDialog):
         self._on_done(BatchReport(failures=[(Path(self.input_edit.text()), message)]))
 
     def reject(self) -> None:
+        """Closing stops the batch (the picture in progress within one layer's time) and waits for it."""
+        job = self.job
         self.cancel()
+        if job is not None:
+            job.wait(5_000)
         super().reject()

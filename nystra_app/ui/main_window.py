@@ -10,9 +10,9 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TypedDict
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+import torch
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -22,10 +22,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QButtonGroup,
     QComboBox,
     QFileDialog,
-    QFormLayout,
+    QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,8 +33,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QRadioButton,
-    QSpinBox,
+    QScrollArea,
     QSplitter,
     QStyle,
     QToolBar,
@@ -52,19 +51,26 @@ from ..engine import (
     restore_picture,
     write_image,
 )
-from ..engine.compare import error_map, to_display
 from ..engine.batch import output_name
+from ..engine.compare import error_map
 from ..engine.imageio import OUTPUT_FORMATS, WRITABLE
+from ..engine.steps import StepProgress
+from ..jobs import Cancelled
 from ..errors import NystraError
 from ..models import ModelDescriptor, ModelEntry
 from .about import show_about
-from .images import from_qimage
+from .fast_panel import FastPanel, NystromOverrides
+from .images import describe, display_pixels, from_qimage
+from .progress import Eta, PictureProgress, describe_left
 from .provider import TASKS, ModelProvider, Task
 from .settings import AppSettings, load_settings, save_settings
 from .timing import TimingPanel
-from .viewer import CompareViewer
+from .viewer import CompareViewer, local_files
 from .worker import Job, JobQueues
 
+DEFAULT_SIZE = QSize(1280, 720)  # fits 1366×768 at 100% and 1920×1080 at 150% with a taskbar
+SIDE_WIDTH = 320
+PICTURE_SHARE = 84  # percent of the height the picture gets over the timing panel at first
 SAVE_FILTERS = ";;".join(f"{f.label} (*{f.ext})" for f in OUTPUT_FORMATS)
 
 
@@ -74,20 +80,17 @@ class RunStarted:
 
     mode: str
     window: int | str  # 8, or 8x32 for a rectangular window
-
-
-class NystromOverrides(TypedDict, total=False):
-    """The advanced panel's Nyström options, as FastDefault.setting takes them."""
-
-    landmarks: int
-    iters: int
-    window: int
+    number: int  # 1-based, of `runs`
+    runs: int
 
 
 @dataclass
 class Outcome:
+    """Results bound to the picture, model and settings they were made from (the picture by identity)."""
+
     model: ModelDescriptor
     picture: Picture
+    name: str  # the picture's name as shown, for the timing panel and the saved file's name
     results: dict[str, RestoreResult] = field(default_factory=dict)
 
 
@@ -95,34 +98,51 @@ class MainWindow(QMainWindow):
     result_ready = Signal()  # after a run's pictures are shown
     run_failed = Signal(str)
     run_cancelled = Signal()
+    models_changed = Signal()  # after models were installed from a folder
 
     def __init__(self, provider: ModelProvider | None = None, settings: AppSettings | None = None,
-                 *, quiet: bool = False) -> None:
-        """`quiet`: report errors in the status bar instead of modal boxes (tests, screenshots)."""
+                 *, quiet: bool = False, persist: bool = True) -> None:
+        """`quiet`: report errors in the status bar instead of modal boxes (tests, screenshots);
+        `persist`: save the settings (window size included) on close; screenshots do not."""
         super().__init__()
+        self.persist = persist
         self.settings = settings or load_settings()
         self.provider = provider or ModelProvider(self.settings.manager)
+        self.provider.choices = self.settings.task_models  # the same dict: picks are saved with the settings
         self.queues = JobQueues(self)
         self.quiet = quiet
         self.picture: Picture | None = None
+        self.picture_name = ""
         self.outcome: Outcome | None = None
         self.reference: Picture | None = None
         self.job: Job | None = None
+        self._kept_partial = False
+        self._run_text = ""
+        self._ab_exact_first = False  # flipped before each A/B run
 
         self.setWindowTitle("Nystra")
         self.setAcceptDrops(True)
         self.viewer = CompareViewer()
+        self.viewer.dropped.connect(self.open_first)
         self.timing = TimingPanel()
         self._build_actions()
         self._build_controls()
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.viewer)
         splitter.addWidget(self.timing)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setSizes([PICTURE_SHARE, 100 - PICTURE_SHARE])
+        side = QScrollArea()  # on a short screen the controls scroll instead of pushing the window taller
+        side.setWidget(self.controls)
+        side.setWidgetResizable(True)
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setFrameShape(QFrame.Shape.NoFrame)
+        side.setFixedWidth(self.controls.width() + side.verticalScrollBar().sizeHint().width())
         central = QWidget()
         row = QHBoxLayout(central)
-        row.addWidget(self.controls)
+        row.setContentsMargins(4, 4, 4, 4)
+        row.addWidget(side)
         row.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Open a picture (Ctrl+O), drop one here, or paste one (Ctrl+V)")
@@ -149,6 +169,10 @@ class MainWindow(QMainWindow):
         self.batch_action = action("Batch…", "SP_DirOpenIcon", self.open_batch)
         self.models_action = action("Model manager…", "SP_DriveNetIcon", self.open_models)
         self.about_action = action("About Nystra", "SP_MessageBoxInformation", lambda: show_about(self))
+        self.settings_action = action("Settings…", "SP_FileDialogDetailedView", self.open_settings,
+                                      QKeySequence.StandardKey.Preferences)
+        self.cancel_action = action("Cancel the run", "SP_BrowserStop", self.cancel, Qt.Key.Key_Escape)
+        self.addAction(self.cancel_action)  # Esc works wherever the focus is in the window
         self.save_action.setEnabled(False)
 
         file_menu = self.menuBar().addMenu("&File")
@@ -158,7 +182,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(action("Quit", "SP_DialogCloseButton", self.close, QKeySequence.StandardKey.Quit))
         tools = self.menuBar().addMenu("&Tools")
-        tools.addActions([self.batch_action, self.models_action])
+        tools.addActions([self.batch_action, self.models_action, self.settings_action])
         self.menuBar().addMenu("&Help").addAction(self.about_action)
 
         bar = QToolBar("Main")
@@ -166,84 +190,71 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.addActions([self.open_action, self.paste_action, self.save_action, self.reference_action])
         bar.addSeparator()
-        bar.addActions([self.batch_action, self.models_action, self.about_action])
+        bar.addActions([self.batch_action, self.models_action, self.settings_action])
         self.addToolBar(bar)
 
     def _build_controls(self) -> None:
         self.controls = QWidget()
-        self.controls.setFixedWidth(270)
+        self.controls.setFixedWidth(SIDE_WIDTH)
         column = QVBoxLayout(self.controls)
         column.setContentsMargins(0, 0, 0, 0)
 
+        self.setup_box = QGroupBox("Get started")
+        setup = QVBoxLayout(self.setup_box)
+        intro = QLabel("Nystra needs a model file for each kind of repair. If you were given a folder of model "
+                       "files, choose it and they are installed.")
+        intro.setWordWrap(True)
+        self.folder_button = QPushButton(self._icon("SP_DirOpenIcon"), "Use a folder of model files…")
+        self.folder_button.clicked.connect(self.choose_model_folder)
+        more = QPushButton(self._icon("SP_DriveNetIcon"), "More ways: model manager…")
+        more.clicked.connect(lambda: self.open_models())
+        for widget in (intro, self.folder_button, more):
+            setup.addWidget(widget)
+        column.addWidget(self.setup_box)
+
         tasks = QGroupBox("Restore")
-        task_layout = QVBoxLayout(tasks)
+        task_layout = QGridLayout(tasks)
+        task_layout.setColumnStretch(1, 1)
         self.task_buttons: dict[str, QPushButton] = {}
-        for task in TASKS:
+        self.model_combos: dict[str, QComboBox] = {}
+        for row, task in enumerate(TASKS):
             button = QPushButton(task.label)
             button.clicked.connect(lambda _=False, t=task: self.run_task(t))
-            task_layout.addWidget(button)
+            combo = QComboBox()
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
+            combo.activated.connect(lambda _=0, t=task: self._pick_model(t))
+            task_layout.addWidget(button, row, 0)
+            task_layout.addWidget(combo, row, 1)
             self.task_buttons[task.key] = button
+            self.model_combos[task.key] = combo
         self.ab_button = QPushButton(self._icon("SP_BrowserReload"), "A/B: exact vs fast")
         self.ab_button.setToolTip("Run the last task both exact and fast; compare results, difference and times")
         self.ab_button.clicked.connect(self.run_ab)
-        task_layout.addWidget(self.ab_button)
+        task_layout.addWidget(self.ab_button, len(TASKS), 0, 1, 2)
         column.addWidget(tasks)
 
-        attention = QGroupBox("Attention")
-        att_layout = QVBoxLayout(attention)
-        toggle = QHBoxLayout()
-        self.exact_radio, self.fast_radio = QRadioButton("Exact"), QRadioButton("Fast (PnP-Nystra)")
-        self.mode_group = QButtonGroup(self)
-        for radio in (self.exact_radio, self.fast_radio):
-            self.mode_group.addButton(radio)
-            toggle.addWidget(radio)
-        self.exact_radio.setChecked(True)
-        att_layout.addLayout(toggle)
-        self.fast_note = QLabel("Fast is not faster for this model")
-        self.fast_note.setStyleSheet("color: #b35c00;")
-        self.fast_note.setWordWrap(True)
-        self.fast_note.hide()
-        att_layout.addWidget(self.fast_note)
-        self.advanced = QGroupBox("Advanced Nyström settings")
-        self.advanced.setCheckable(True)
-        self.advanced.setChecked(False)
-        form = QFormLayout(self.advanced)
-        self.landmarks_spin, self.iters_spin, self.window_spin = (self._default_spin(hi) for hi in (256, 20, 64))
-        form.addRow("Landmarks", self.landmarks_spin)
-        form.addRow("Iterations", self.iters_spin)
-        form.addRow("Window", self.window_spin)
-        att_layout.addWidget(self.advanced)
-        column.addWidget(attention)
+        self.fast_panel = FastPanel()
+        column.addWidget(self.fast_panel)
 
-        device_box = QGroupBox("Device")
-        device_layout = QVBoxLayout(device_box)
-        self.device_combo = QComboBox()
-        for device in available_devices():
-            self.device_combo.addItem(device.label, device.id)
-        device_layout.addWidget(self.device_combo)
-        column.addWidget(device_box)
-
-        run_box = QGroupBox("Progress")
+        self.run_box = run_box = QGroupBox("Progress")
         run_layout = QVBoxLayout(run_box)
         self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m tiles")
+        self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.cancel_button = QPushButton(self._icon("SP_BrowserStop"), "Cancel")
+        self._picture_progress, self._eta = PictureProgress(), Eta()
+        self.cancel_button = QPushButton(self._icon("SP_BrowserStop"), "Cancel (Esc)")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.run_label = QLabel("Idle")
         self.run_label.setWordWrap(True)
         run_layout.addWidget(self.run_label)
-        run_layout.addWidget(self.progress)
-        run_layout.addWidget(self.cancel_button)
+        bar_row = QHBoxLayout()
+        bar_row.addWidget(self.progress, 1)
+        bar_row.addWidget(self.cancel_button)
+        run_layout.addLayout(bar_row)
         column.addWidget(run_box)
         column.addStretch(1)
-
-    def _default_spin(self, maximum: int) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(0, maximum)
-        spin.setSpecialValueText("model default")
-        return spin
 
     # --- settings --------------------------------------------------------------------------------
 
@@ -252,23 +263,40 @@ class MainWindow(QMainWindow):
         if s.geometry:
             self.restoreGeometry(QByteArray.fromHex(s.geometry.encode()))
         else:
-            self.resize(1280, 820)
-        (self.fast_radio if s.fast else self.exact_radio).setChecked(True)
-        self.landmarks_spin.setValue(s.landmarks)
-        self.iters_spin.setValue(s.iters)
-        self.window_spin.setValue(s.window)
-        index = self.device_combo.findData(s.device)
-        self.device_combo.setCurrentIndex(max(index, 0))
-        self.advanced.setChecked(bool(s.landmarks or s.iters or s.window))
+            self.resize(DEFAULT_SIZE)
+        if s.splitter:
+            self.splitter.restoreState(QByteArray.fromHex(s.splitter.encode()))
+        self.fast_panel.show_model(self.provider.available(TASKS[0]))
+        self.fast_panel.load(s)
+        self.apply_settings()
         self._fill_recent()
+
+    def apply_settings(self) -> None:
+        """Make the settings dialog's choices take effect: the device (an unknown one falls back to the
+        CPU) and the number of CPU threads."""
+        devices = {d.id: d.label for d in available_devices()}
+        if self.settings.device not in devices:
+            self.settings.device = "cpu"
+        self.run_box.setTitle(f"Progress — {devices[self.settings.device]}")
+        if self.settings.threads:
+            torch.set_num_threads(self.settings.threads)
 
     def store_settings(self) -> None:
         s = self.settings
         s.geometry = bytes(self.saveGeometry().toHex().data()).decode()
-        s.fast = self.fast_radio.isChecked()
-        s.landmarks, s.iters, s.window = self.landmarks_spin.value(), self.iters_spin.value(), self.window_spin.value()
-        s.device = self.device
-        save_settings(s)
+        s.splitter = bytes(self.splitter.saveState().toHex().data()).decode()
+        self.fast_panel.store(s)
+        if self.persist:
+            save_settings(s)
+
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            self.apply_settings()
+            self.store_settings()
+            self.refresh_tasks()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -277,6 +305,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.settings.recent))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Quit: a run in progress is cancelled (it stops within one layer) and waited for."""
         self.store_settings()
         self.queues.wait_all()
         super().closeEvent(event)
@@ -285,44 +314,83 @@ class MainWindow(QMainWindow):
 
     @property
     def device(self) -> str:
-        return str(self.device_combo.currentData())
+        return self.settings.device
 
     @property
     def fast(self) -> bool:
-        return self.fast_radio.isChecked()
+        return self.fast_panel.fast
 
     def set_fast(self, on: bool) -> None:
-        (self.fast_radio if on else self.exact_radio).setChecked(True)
+        self.fast_panel.set_fast(on)
 
     def refresh_tasks(self) -> None:
-        """Enable the tasks that have a model: installed, or in the registry (then a click offers to install)."""
+        """Each task's model picker lists its installed models; a task with none offers to get one."""
+        any_installed = False
         for task in TASKS:
-            button = self.task_buttons[task.key]
+            button, combo = self.task_buttons[task.key], self.model_combos[task.key]
+            installed = self.provider.installed(task)
             entry = self.provider.available(task)
             known = self.provider.known(task)
+            any_installed |= bool(installed)
             button.setEnabled(bool(known))
+            combo.clear()
+            for candidate in installed:
+                combo.addItem(candidate.id, candidate.id)
+                combo.setItemData(combo.count() - 1, candidate.description or candidate.arch,
+                                  Qt.ItemDataRole.ToolTipRole)
             if entry is not None:
-                button.setToolTip(f"{entry.id}: {entry.description or entry.arch}")
-                button.setIcon(self._icon("SP_MediaPlay"))
-            elif known:
-                button.setToolTip(f"{known[0].id} is not installed: click to install it")
-                button.setIcon(self._icon("SP_ArrowDown"))
+                combo.setCurrentIndex(combo.findData(entry.id))
+                button.setToolTip(f"Run {entry.id} on the open picture")
+                combo.setToolTip(f"The model {task.label} uses; {len(installed)} installed")
             else:
-                button.setToolTip("No model for this task in the registry yet")
-                button.setIcon(self._icon("SP_MessageBoxWarning"))
+                combo.addItem("no model yet" if known else "none available")
+                button.setToolTip("No model installed for this task: click to get one" if known
+                                  else "No model for this task yet")
+                combo.setToolTip(button.toolTip())
+            combo.setEnabled(len(installed) > 1)
+        self.setup_box.setVisible(not any_installed)
         self._show_fast_note(self._last_task())
+
+    def _pick_model(self, task: Task) -> None:
+        model_id = self.model_combos[task.key].currentData()
+        if model_id:
+            self.settings.task_models[task.key] = model_id
+            self._show_fast_note(task)
+
+    def choose_model_folder(self) -> None:
+        """The first-run path: a folder of weight files becomes the mirror and everything in it is installed."""
+        from .model_setup import ask_model_folder
+
+        folder = ask_model_folder(self, self.settings.mirror)
+        if folder is not None:
+            self.install_model_folder(folder)
+
+    def install_model_folder(self, folder: Path) -> None:
+        from .model_setup import install_folder
+
+        self.settings.mirror = str(folder)
+        save_settings(self.settings)
+        settings = self.settings.manager()
+        job = Job(lambda cancel: install_folder(folder, settings, cancel=cancel), "installing models")
+        job.succeeded.connect(self._on_models_installed)
+        job.failed.connect(lambda message: (self.run_label.setText("Installing failed"), self.report(message)))
+        self.folder_button.setEnabled(False)
+        job.finished.connect(lambda: self.folder_button.setEnabled(True))
+        self.run_label.setText(f"Installing the models in {folder}…")
+        self.queues.for_device("models").submit(job)
+
+    def _on_models_installed(self, ids: list[str]) -> None:
+        self.refresh_tasks()
+        self.run_label.setText("Models installed")
+        self.statusBar().showMessage(f"Installed {', '.join(ids)}" if ids else "Those models were already installed")
+        self.models_changed.emit()
 
     def _last_task(self) -> Task:
         key = self.outcome.model.task if self.outcome else "dehaze"
         return next((t for t in TASKS if t.task == key), TASKS[0])
 
     def _show_fast_note(self, task: Task) -> None:
-        entry = self.provider.available(task)
-        slow = entry is not None and not entry.fast.faster
-        self.fast_note.setVisible(slow)
-        if entry is not None and slow:
-            note = f": {entry.fast.note}" if entry.fast.note else ""
-            self.fast_note.setText(f"Fast is not faster for this model{note}")
+        self.fast_panel.show_model(self.provider.available(task))
 
     def report(self, message: str) -> None:
         self.statusBar().showMessage(message)
@@ -363,20 +431,28 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        for url in event.mimeData().urls():
-            if url.isLocalFile() and self.open_path(Path(url.toLocalFile())):
+        self.open_first(local_files(event))
+
+    def open_first(self, paths: list[Path]) -> None:
+        """Open the first of the dropped files that is a readable picture."""
+        for path in paths:
+            if self.open_path(path):
                 break
 
     def set_picture(self, picture: Picture, name: str) -> None:
-        self.picture, self.outcome, self.reference = picture, None, None
+        """Show a new picture; everything made from the previous one goes (a run on it is cancelled)."""
+        if self.job is not None:
+            self.cancel()
+        self.picture, self.picture_name, self.outcome, self.reference = picture, name, None, None
         self.viewer.clear()
-        self.viewer.set_layer("Input", to_display(picture.rgb))
+        self.timing.set_picture(name)
+        self.viewer.set_layer("Input", *display_pixels(picture))
         self.viewer.left_combo.setCurrentText("Input")
         self.viewer.fit()
         self.save_action.setEnabled(False)
         width, height = picture.size
         self.setWindowTitle(f"Nystra — {name}")
-        self.statusBar().showMessage(f"{name}: {width}×{height}, {picture.bit_depth}-bit, {picture.channels} channel(s)")
+        self.statusBar().showMessage(f"{name}: {width}×{height}, {describe(picture)}")
 
     def choose_reference(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load the ground truth", self.settings.open_dir)
@@ -389,7 +465,7 @@ class MainWindow(QMainWindow):
         except NystraError as exc:
             self.report(str(exc))
             return
-        self.viewer.set_layer("Ground truth", to_display(self.reference.rgb), show_right=False)
+        self.viewer.set_layer("Ground truth", *display_pixels(self.reference), show_right=False)
         self._update_errors()
 
     # --- running ---------------------------------------------------------------------------------
@@ -405,15 +481,21 @@ class MainWindow(QMainWindow):
         self._show_fast_note(task)
         modes = modes or (("fast",) if self.fast else ("exact",))
         settings = {mode: self._attention(entry, mode) for mode in modes}
-        picture, provider, device = self.picture, self.provider, self.device
+        picture, name, provider, device = self.picture, self.picture_name, self.provider, self.device
 
         def work(cancel) -> Generator[object, None, Outcome]:
             model = provider.load(entry)
-            outcome = Outcome(model.descriptor, picture)
-            for mode, (spec, window) in settings.items():
-                yield RunStarted(mode, model.descriptor.window_label(window))
-                outcome.results[mode] = yield from restore_picture(picture, model, spec, window=window,
-                                                                   device=device, cancel=cancel)
+            outcome = Outcome(model.descriptor, picture, name)
+            for number, (mode, (spec, window)) in enumerate(settings.items(), 1):
+                yield RunStarted(mode, model.descriptor.window_label(window), number, len(settings))
+                try:
+                    outcome.results[mode] = yield from restore_picture(
+                        picture, model, spec, window=window, device=device, cancel=cancel,
+                        on_step=job.progress.emit)
+                except Cancelled:
+                    if outcome.results:  # A/B cancelled during its second run: keep the first
+                        yield outcome
+                    raise
             return outcome
 
         job = Job(work, f"{task.label} on {device}")
@@ -426,7 +508,10 @@ class MainWindow(QMainWindow):
         self.run_label.setText(f"Queued: {job.label}")
 
     def run_ab(self) -> None:
-        self.run_task(self._last_task(), ("exact", "fast"))
+        """Both modes on the same picture; the order alternates between A/B runs, so neither mode always
+        runs first (on a cold cache, or a machine that speeds up or slows down, that one would pay)."""
+        self._ab_exact_first = not self._ab_exact_first
+        self.run_task(self._last_task(), ("exact", "fast") if self._ab_exact_first else ("fast", "exact"))
 
     def _attention(self, entry: ModelEntry, mode: str):
         if mode == "exact":
@@ -434,11 +519,7 @@ class MainWindow(QMainWindow):
         return entry.fast.setting(**self.nystrom_overrides())
 
     def nystrom_overrides(self) -> NystromOverrides:
-        """The advanced panel's values (0: the model's default), only while the panel is switched on."""
-        if not self.advanced.isChecked():
-            return {}
-        return {"landmarks": self.landmarks_spin.value(), "iters": self.iters_spin.value(),
-                "window": self.window_spin.value()}
+        return self.fast_panel.overrides()
 
     def _offer_install(self, task: Task) -> None:
         known = self.provider.known(task)
@@ -455,6 +536,9 @@ class MainWindow(QMainWindow):
             self.open_models(select=known[0].id)
 
     def cancel(self) -> None:
+        queue = self.queues.for_device(self.device)
+        if self.job is None and queue.running is None and queue.pending is None:
+            return
         self.queues.for_device(self.device).cancel_all()
         if self.job is not None:
             self.job.cancel()
@@ -462,40 +546,63 @@ class MainWindow(QMainWindow):
 
     def _on_started(self, job: Job) -> None:
         self.job = job
+        self._kept_partial = False
         self.cancel_button.setEnabled(True)
-        self.progress.setRange(0, 0)
+        self.progress.setValue(0)
         self.run_label.setText(f"Running: {job.label}")
 
     def _on_progress(self, event: object) -> None:
         if isinstance(event, RunStarted):
             self.timing.begin_run(event.mode)
-            self.progress.setRange(0, 0)
-            self.run_label.setText(f"Running {event.mode}, window {event.window}")
-        elif isinstance(event, TileProgress):
-            self.progress.setRange(0, event.total)
-            self.progress.setValue(event.index)
-            self.timing.add_tile(event)
+            self._picture_progress, self._eta = PictureProgress(), Eta()
+            self._run_text = f"{event.mode.capitalize()} run" + (
+                f" ({event.number} of {event.runs})" if event.runs > 1 else "")
+            self.progress.setValue(0)
+            self.run_label.setText(f"{self._run_text}: starting")
+        elif isinstance(event, (TileProgress, StepProgress)):
+            if isinstance(event, TileProgress):
+                self.timing.add_tile(event)
+            fraction = self._picture_progress.update(event)
+            self.progress.setValue(round(fraction * 1000))
+            tiles = self._picture_progress.total
+            where = f"tile {min(event.tile if isinstance(event, StepProgress) else event.index, tiles)} of {tiles}, " \
+                if tiles > 1 else ""
+            left = describe_left(self._eta.left(fraction)) or "working out how long"
+            self.run_label.setText(f"{self._run_text}: {where}{left}")  # the bar shows the percentage
+        elif isinstance(event, Outcome) and event.picture is self.picture:
+            self._show(event)
+            self._kept_partial = True
 
     def _finish(self, text: str) -> None:
         self.job = None
         self.cancel_button.setEnabled(False)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1 if text == "Done" else 0)
+        self.progress.setValue(1000 if text == "Done" else 0)
         self.run_label.setText(text)
 
     def _on_done(self, outcome: Outcome) -> None:
+        if outcome.picture is not self.picture:  # the user opened another picture meanwhile
+            self._finish("Dropped")
+            self.statusBar().showMessage(f"A result for {outcome.name}, no longer open, was dropped")
+            self.run_cancelled.emit()
+            return
         self._finish("Done")
+        self._show(outcome)
+        times = ", ".join(f"{m} {r.seconds:.1f} s" for m, r in outcome.results.items())
+        self.statusBar().showMessage(f"{outcome.model.id}: {times}")
+        self.result_ready.emit()
+
+    def _show(self, outcome: Outcome) -> None:
+        """Show a finished (or, after a cancelled A/B, partly finished) outcome of the open picture."""
         self.outcome = outcome
         for mode, result in outcome.results.items():
             window = outcome.model.window_label(result.window)
-            self.timing.end_run(mode, result, window)
-            self.viewer.set_layer(f"Result ({mode})", to_display(result.picture.rgb))
+            self.timing.end_run(mode, result, window, outcome.name, outcome.model.id)
+            self.viewer.set_layer(f"Result ({mode})", *display_pixels(result.picture))
         self.viewer.left_combo.setCurrentText("Input" if len(outcome.results) == 1 else "Result (exact)")
+        if len(outcome.results) > 1:
+            self.viewer.right_combo.setCurrentText("Result (fast)")
         self._update_errors()
         self.save_action.setEnabled(True)
-        times = ", ".join(f"{m} {r.seconds * 1000:.0f} ms" for m, r in outcome.results.items())
-        self.statusBar().showMessage(f"{outcome.model.id}: {times}")
-        self.result_ready.emit()
 
     def _on_failed(self, message: str) -> None:
         self._finish("Failed")
@@ -505,7 +612,8 @@ class MainWindow(QMainWindow):
     def _on_cancelled(self, job: Job) -> None:
         if job is self.job or self.job is None:
             self._finish("Cancelled")
-            self.statusBar().showMessage("Cancelled: nothing was changed")
+            self.statusBar().showMessage("Cancelled: the finished result is kept" if self._kept_partial
+                                         else "Cancelled: nothing was changed")
         self.run_cancelled.emit()
 
     def _update_errors(self) -> None:
@@ -532,12 +640,14 @@ class MainWindow(QMainWindow):
 
     def suggested_name(self) -> str:
         result = self.result()
-        stem = self.picture.path.stem if self.picture and self.picture.path else "pasted"
+        source = self.outcome.picture if self.outcome else self.picture
+        stem = source.path.stem if source is not None and source.path else "pasted"
         mode = "exact" if result is None or result.spec.kind == "exact" else "fast"
-        return output_name(stem, self.outcome.model.id if self.outcome else "result", mode) + ".png"
+        model = self.outcome.model.id if self.outcome else "result"
+        return f"{output_name(stem, model, mode)}.{self.settings.save_format}"
 
     def choose_save(self) -> None:
-        folder = self.settings.save_dir or self.settings.open_dir
+        folder = self.settings.output_dir or self.settings.save_dir or self.settings.open_dir
         path, _ = QFileDialog.getSaveFileName(self, "Save the result", str(Path(folder) / self.suggested_name()),
                                               SAVE_FILTERS)
         if path:
@@ -549,9 +659,10 @@ class MainWindow(QMainWindow):
             return None
         if path.suffix.lower() not in WRITABLE:
             path = path.with_suffix(".png")
-        protect = [self.picture.path] if self.picture and self.picture.path else []
+        source = self.outcome.picture
+        protect = [p.path for p in (source, self.picture) if p is not None and p.path]
         try:
-            written = write_image(path, result.picture, protect=protect)
+            written = write_image(path, result.picture, protect=protect, quality=self.settings.jpeg_quality)
         except NystraError as exc:
             self.report(str(exc))
             return None

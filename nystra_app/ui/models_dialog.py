@@ -1,4 +1,5 @@
-"""The model manager dialog over `nystra_app.manager`: list, install (progress, cancel), import, remove, mirror."""
+"""The model manager dialog over `nystra_app.manager`: list, install (progress, cancel), import, remove, and a
+shared folder (the manager's "mirror") explained in plain words."""
 
 from __future__ import annotations
 
@@ -24,14 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from ..manager import Progress, import_checkpoint, install, list_models, remove
+from ..manager.paths import is_url
+from ..models import get_entry
+from .model_setup import ask_model_folder, install_folder, no_source_message, size_text
 from .settings import AppSettings, save_settings
 from .worker import Job
 
 COLUMNS = ("Model", "Task", "Installed", "Size", "Licence")
-
-
-def _size(nbytes: int | None) -> str:
-    return "?" if nbytes is None else f"{nbytes / 2**20:.1f} MB"
+EXPLAIN = ("Each kind of repair needs a model file. Three ways to get one: <b>Use a folder of model files</b> "
+           "if someone gave you a folder (a USB stick, a shared drive) — Nystra copies every model it recognises "
+           "and checks it; <b>Import a file</b> for a single downloaded file; or select a model and "
+           "<b>Download</b> it where its authors publish an address. The shared folder is remembered and looked "
+           "in first next time; a web address of such a folder works too.")
 
 
 class ModelsDialog(QDialog):
@@ -57,38 +62,46 @@ class ModelsDialog(QDialog):
         header.setStretchLastSection(True)
 
         icon = self.style().standardIcon
-        self.install_button = QPushButton(icon(QStyle.StandardPixmap.SP_ArrowDown), "Install")
-        self.import_button = QPushButton(icon(QStyle.StandardPixmap.SP_DialogOpenButton), "Import file…")
+        self.folder_button = QPushButton(icon(QStyle.StandardPixmap.SP_DirOpenIcon), "Use a folder of model files…")
+        self.install_button = QPushButton(icon(QStyle.StandardPixmap.SP_DialogSaveButton), "Download selected")
+        self.import_button = QPushButton(icon(QStyle.StandardPixmap.SP_FileIcon), "Import a file…")
         self.remove_button = QPushButton(icon(QStyle.StandardPixmap.SP_TrashIcon), "Remove")
         self.cancel_button = QPushButton(icon(QStyle.StandardPixmap.SP_BrowserStop), "Cancel")
         self.cancel_button.setEnabled(False)
+        self.folder_button.clicked.connect(self.choose_folder)
         self.install_button.clicked.connect(self.install_selected)
         self.import_button.clicked.connect(self.choose_import)
         self.remove_button.clicked.connect(self.remove_selected)
         self.cancel_button.clicked.connect(self.cancel)
 
+        explain = QLabel(EXPLAIN)
+        explain.setWordWrap(True)
         self.mirror_edit = QLineEdit(settings.mirror)
-        self.mirror_edit.setPlaceholderText("a folder or http(s) address holding the weight files")
-        apply_mirror = QPushButton("Set mirror")
+        self.mirror_edit.setPlaceholderText("none: a folder, or a web address (http…) of one, holding model files")
+        apply_mirror = QPushButton("Remember")
+        apply_mirror.setToolTip("Look in this folder or address first when installing")
         apply_mirror.clicked.connect(self.apply_mirror)
 
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setValue(0)
+        self.progress.hide()  # shown while something is being installed
 
         buttons = QHBoxLayout()
-        for button in (self.install_button, self.import_button, self.remove_button, self.cancel_button):
+        for button in (self.folder_button, self.import_button, self.install_button, self.remove_button,
+                       self.cancel_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         mirror_row = QHBoxLayout()
-        mirror_row.addWidget(QLabel("Mirror:"))
+        mirror_row.addWidget(QLabel("Shared folder:"))
         mirror_row.addWidget(self.mirror_edit, 1)
         mirror_row.addWidget(apply_mirror)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(explain)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addLayout(mirror_row)
@@ -102,9 +115,9 @@ class ModelsDialog(QDialog):
         self.table.setRowCount(len(statuses))
         for row, status in enumerate(statuses):
             entry = status.entry
-            size = status.record.size if status.record else entry.size
             installed = "yes" + (" (imported)" if status.imported else "") if status.installed else "no"
-            for column, text in enumerate((entry.id, entry.task, installed, _size(size), entry.licence)):
+            for column, text in enumerate((entry.id, entry.task, installed, size_text(self._size(status)),
+                                           entry.licence)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(entry.description or text)
                 self.table.setItem(row, column, item)
@@ -112,6 +125,16 @@ class ModelsDialog(QDialog):
                 self.table.selectRow(row)
         if self.table.currentRow() < 0 and statuses:
             self.table.selectRow(0)
+
+    def _size(self, status) -> int | None:
+        """The installed file's size, else the registry's, else the file's in the shared folder."""
+        if status.installed:
+            return status.path.stat().st_size
+        if status.entry.size is not None:
+            return status.entry.size
+        mirror = self.settings.mirror
+        shared = Path(mirror) / status.entry.file if mirror and not is_url(mirror) else None
+        return shared.stat().st_size if shared is not None and shared.is_file() else None
 
     def selected(self) -> str | None:
         row = self.table.currentRow()
@@ -121,15 +144,33 @@ class ModelsDialog(QDialog):
     def apply_mirror(self) -> None:
         self.settings.mirror = self.mirror_edit.text().strip()
         save_settings(self.settings)
-        self.status.setText(f"Mirror set to {self.settings.mirror}" if self.settings.mirror else "Mirror cleared")
+        self.status.setText(f"Shared folder: {self.settings.mirror}" if self.settings.mirror else "No shared folder")
 
     # --- operations ------------------------------------------------------------------------------
+
+    def choose_folder(self) -> None:
+        folder = ask_model_folder(self, self.settings.mirror)
+        if folder is not None:
+            self.install_from_folder(folder)
+
+    def install_from_folder(self, folder: Path) -> None:
+        self.mirror_edit.setText(str(folder))
+        self.apply_mirror()
+        settings = self.settings.manager()
+        self._run(lambda cancel, report: install_folder(folder, settings, report, cancel),
+                  f"Installing the models in {folder}")
 
     def install_selected(self) -> None:
         model_id = self.selected()
         if model_id is not None:
             self.apply_mirror()
             settings = self.settings.manager()
+            refusal = no_source_message(get_entry(model_id, settings), settings)
+            if refusal is not None:
+                self.status.setText(refusal)
+                if not self.quiet:
+                    QMessageBox.information(self, "Download", refusal)
+                return
             self._run(lambda cancel, report: install(model_id, settings=settings, progress=report, cancel=cancel),
                       f"Installing {model_id}")
 
@@ -170,6 +211,7 @@ class ModelsDialog(QDialog):
         job.failed.connect(lambda message: self._end(f"{label}: failed\n{message}", message))
         job.cancelled.connect(lambda: self._end(f"{label}: cancelled", "cancelled"))
         self.status.setText(label + "…")
+        self.progress.show()
         self.progress.setRange(0, 0)
         self.cancel_button.setEnabled(True)
         job.start()
@@ -179,15 +221,15 @@ class ModelsDialog(QDialog):
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * event.done / event.total))
         eta = f", {event.eta:.0f} s left" if event.eta is not None else ""
-        self.status.setText(f"{event.phase}: {_size(event.done)} of {_size(event.total)} from {event.source}{eta}")
+        self.status.setText(f"{event.phase}: {size_text(event.done)} of {size_text(event.total)} from "
+                            f"{event.source}{eta}")
 
     def _end(self, text: str, error: str) -> None:
         if self.job is not None:
             self.job.wait()
             self.job.deleteLater()
         self.job = None
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1 if not error else 0)
+        self.progress.hide()
         self.cancel_button.setEnabled(False)
         self.status.setText(text)
         self.refresh(self.selected())

@@ -42,16 +42,21 @@ class ModelProvider:
         self._settings = settings
         self._loaded: dict[str, LoadedModel] = {}
         self._lock = threading.Lock()
+        self.choices: dict[str, str] = {}  # task key -> the model id the user picked for it
 
     def known(self, task: Task) -> list[ModelEntry]:
         return [e for e in registry(self._settings()).values() if _matches(e, task)]
 
-    def available(self, task: Task) -> ModelEntry | None:
+    def installed(self, task: Task) -> list[ModelEntry]:
+        """The task's models whose weights are found (installed, imported, or in the mirror folder)."""
         settings = self._settings()
-        for entry in self.known(task):
-            if any(p.is_file() for p in candidate_paths(entry, settings)):
-                return entry
-        return None
+        return [e for e in self.known(task) if any(p.is_file() for p in candidate_paths(e, settings))]
+
+    def available(self, task: Task) -> ModelEntry | None:
+        """The model a click on the task runs: the one picked for it while installed, else the first installed."""
+        found = self.installed(task)
+        picked = [e for e in found if e.id == self.choices.get(task.key)]
+        return (picked or found or [None])[0]
 
     def load(self, entry: ModelEntry) -> LoadedModel:
         with self._lock:
@@ -71,9 +76,8 @@ class FixedProvider(ModelProvider):
     def known(self, task: Task) -> list[ModelEntry]:
         return [e for e in self._entries if _matches(e, task)]
 
-    def available(self, task: Task) -> ModelEntry | None:
-        found = self.known(task)
-        return found[0] if found else None
+    def installed(self, task: Task) -> list[ModelEntry]:
+        return self.known(task)
 
     def load(self, entry: ModelEntry) -> LoadedModel:
         return self._models[entry.id]

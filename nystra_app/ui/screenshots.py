@@ -1,28 +1,41 @@
-"""`nystra-app --screenshot DIR`: the main views rendered offscreen to PNG files, for docs and review.
+"""`nystra-app --screenshot DIR`: every main view rendered offscreen to PNG, at two screen sizes, for docs
+and review.
 
-The pictures are made here (a synthetic hazy scene), and the model is the installed dehazer when
-there is one, else its architecture with random weights (the views, not the restoration, are the
-point). Every run goes through the same queue and worker as an interactive one.
+The two screens are a 1366×768 laptop at 100% and a 1920×1080 screen at 150% scaling (1280×720 logical
+pixels). Qt's scale factor is fixed when the application starts, so the 150% set is rendered by a
+second process. The pictures are made here (a synthetic hazy scene) and the model is the installed
+dehazer when there is one, else its architecture with random weights (the views, not the restoration,
+are the point). Nothing the user saved (window size, recent files) is read or written.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
-from ..engine import Picture
-from ..manager import find_weights, get_entry, load_model
+from ..engine import Picture, write_image
+from ..manager import MIRROR_ENV, ManagerSettings, find_weights, get_entry, load_model
 from ..models import LoadedModel
 from .batch_dialog import BatchDialog
 from .main_window import MainWindow
 from .models_dialog import ModelsDialog
-from .provider import FixedProvider
-from .settings import load_settings
+from .provider import FixedProvider, ModelProvider
+from .settings import AppSettings
+from .settings_dialog import SettingsDialog
 
 SCENE_SIZE = (192, 256)  # (height, width): small, so the A/B run takes seconds on a laptop CPU
+BATCH_SIZE = (480, 640)  # big enough that the batch is still running when it is grabbed
+TASKBAR = 40  # pixels of the screen a desktop keeps for itself
+SCREENS = {"1366x768": (1366, 768, 1.0), "1920x1080@150": (1920, 1080, 1.5)}
+VIEWS = ("first_run", "restored", "slider", "error_map", "batch_running", "model_manager", "settings")
 
 
 def hazy_scene(height: int, width: int) -> Picture:
@@ -50,39 +63,120 @@ def _wait(signal, ms: int = 120_000) -> None:
     loop.exec()
 
 
-def _grab(widget: QWidget, path: Path) -> Path:
-    widget.grab().save(str(path))
-    return path
+def _wait_until(condition: Callable[[], bool], ms: int = 60_000) -> None:
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: loop.quit() if condition() else None)
+    timer.start(20)
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+    timer.stop()
 
 
-def render_screenshots(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    window = MainWindow(FixedProvider([screenshot_model()]), load_settings(), quiet=True)
-    window.resize(1360, 860)
-    window.show()
-    window.set_picture(hazy_scene(*SCENE_SIZE), "hazy scene (synthetic)")
-    window.run_ab()
-    _wait(window.result_ready)
-    window.viewer.left_combo.setCurrentText("Input")
-    window.viewer.right_combo.setCurrentText("Result (fast)")
-    window.viewer.fit()
-    written = [_grab(window, folder / "main_window.png")]
-    window.viewer.set_mode(1)
-    window.viewer.fit()
-    written.append(_grab(window, folder / "compare_slider.png"))
-    window.viewer.set_mode(2)
-    window.viewer.fit()
-    written.append(_grab(window, folder / "error_map.png"))
-    window.viewer.set_mode(0)
-    written.append(_grab(window.timing, folder / "timing_panel.png"))
-    batch = BatchDialog(window)
-    batch.show()
-    written.append(_grab(batch, folder / "batch_dialog.png"))
-    batch.close()
-    models = ModelsDialog(window.settings, window, quiet=True)
-    models.show()
-    written.append(_grab(models, folder / "model_manager.png"))
-    models.close()
-    window.queues.wait_all()
-    window.close()
+class Shooter:
+    """Renders the views for one screen size into `folder`, named `<view>.png`."""
+
+    def __init__(self, folder: Path, width: int, height: int, scale: float, only: set[str]) -> None:
+        self.folder = folder
+        self.size = (round(width / scale), round((height - TASKBAR * scale) / scale))  # logical pixels
+        self.only = only
+        self.written: list[Path] = []
+
+    def wanted(self, view: str) -> bool:
+        return not self.only or view in self.only
+
+    def grab(self, widget: QWidget, view: str) -> None:
+        QApplication.processEvents()
+        path = self.folder / f"{view}.png"
+        widget.grab().save(str(path))
+        self.written.append(path)
+
+    def main_window(self, provider: ModelProvider) -> MainWindow:
+        window = MainWindow(provider, AppSettings(), quiet=True, persist=False)
+        window.resize(*self.size)
+        window.show()
+        return window
+
+    def run(self, work: Path) -> list[Path]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.wanted("first_run"):  # a fresh install: no models, no shared folder
+            fresh = ManagerSettings(data_dir=work / "empty-data")
+            mirror = os.environ.pop(MIRROR_ENV, None)
+            try:
+                window = self.main_window(ModelProvider(lambda: fresh))
+                self.grab(window, "first_run")
+                window.close()
+            finally:
+                if mirror is not None:
+                    os.environ[MIRROR_ENV] = mirror
+        window = self.main_window(FixedProvider([screenshot_model()]))
+        window.set_picture(hazy_scene(*SCENE_SIZE), "hazy scene (synthetic)")
+        if self.wanted("restored") or self.wanted("slider") or self.wanted("error_map"):
+            window.run_ab()
+            _wait(window.result_ready)
+            window.viewer.left_combo.setCurrentText("Input")
+            window.viewer.right_combo.setCurrentText("Result (fast)")
+            for index, view in enumerate(("restored", "slider", "error_map")):
+                window.viewer.set_mode(index)
+                window.viewer.fit()
+                if self.wanted(view):
+                    self.grab(window, view)
+            window.viewer.set_mode(0)
+        if self.wanted("batch_running"):
+            self._batch(window, work)
+        if self.wanted("model_manager"):
+            models = ModelsDialog(window.settings, window, quiet=True)
+            models.resize(min(900, self.size[0] - 80), min(520, self.size[1] - 80))
+            models.show()
+            self.grab(models, "model_manager")
+            models.close()
+        if self.wanted("settings"):
+            dialog = SettingsDialog(window.settings, window)
+            dialog.show()
+            self.grab(dialog, "settings")
+            dialog.close()
+        window.queues.wait_all()
+        window.close()
+        return self.written
+
+    def _batch(self, window: MainWindow, work: Path) -> None:
+        source = work / "holiday photos"
+        source.mkdir(exist_ok=True)
+        for name in ("beach", "harbour", "hills"):
+            write_image(source / f"{name}.jpg", hazy_scene(*BATCH_SIZE))
+        batch = BatchDialog(window)
+        batch.input_edit.setText(str(source))
+        batch.show()
+        batch.start()
+        _wait_until(lambda: batch.file_progress.value() > 0 and bool(batch.eta_label.text()))
+        self.grab(batch, "batch_running")
+        batch.reject()
+
+
+def render_screenshots(folder: Path, screen: str | None = None, only: set[str] | None = None) -> list[Path]:
+    """Render the views into folder/<screen>/; without `screen`, both screens (the second in a child process)."""
+    written: list[Path] = []
+    for name in [screen] if screen else list(SCREENS):
+        width, height, scale = SCREENS[name]
+        if abs(scale - _scale()) < 1e-6:
+            with tempfile.TemporaryDirectory(prefix="nystra-shots-") as work:
+                written += Shooter(folder / name, width, height, scale, only or set()).run(Path(work))
+        else:
+            written += _in_child(folder, name, scale, only)
     return written
+
+
+def _scale() -> float:
+    return float(os.environ.get("QT_SCALE_FACTOR") or 1.0)
+
+
+def _in_child(folder: Path, screen: str, scale: float, only: set[str] | None) -> list[Path]:
+    env = dict(os.environ, QT_SCALE_FACTOR=str(scale), QT_QPA_PLATFORM="offscreen")
+    program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "nystra_app.ui.app"]
+    args = [*program, "--screenshot", str(folder), "--screen", screen]
+    if only:
+        args += ["--only", ",".join(sorted(only))]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"rendering the {screen} screenshots failed: {done.stderr.strip().splitlines()[-1:]}")
+    return [Path(line) for line in done.stdout.splitlines() if line.endswith(".png")]

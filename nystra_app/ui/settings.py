@@ -34,6 +34,12 @@ class AppSettings:
     iters: int = 0
     window: int = 0
     mirror: str = ""
+    threads: int = 0  # CPU threads for torch; 0: torch's own choice
+    save_format: str = "png"  # extension the Save dialog proposes
+    jpeg_quality: int = 95
+    output_dir: str = ""  # default folder for saved results and batch outputs
+    splitter: str = ""  # hex of the picture/timing splitter's state
+    task_models: dict[str, str] = field(default_factory=dict)  # task key -> model id picked for it
 
     def add_recent(self, path: Path | str) -> None:
         text = str(path)

@@ -1,6 +1,9 @@
-"""The live timing panel: every run's total time (exact vs fast), the speed-up, and per-tile times.
+"""The live timing panel: every run's time (exact vs fast) on which picture, the speed-up between runs
+that compare (same picture, same model), and the current run's per-tile times.
 
-Per-tile times are drawn as they arrive, so a slow tile shows while the run is still going.
+Small by default, so the photo keeps most of the window: a summary line over three tabs (the table of
+runs, a bar per run, a bar per tile). Times are in seconds with the axis starting at zero, so a
+one-tile run is one honest bar rather than a dot on a zoomed axis.
 """
 
 from __future__ import annotations
@@ -9,11 +12,11 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,99 +24,144 @@ from PySide6.QtWidgets import (
 from ..engine import RestoreResult, TileProgress
 
 COLOURS = {"exact": (70, 130, 220), "fast": (240, 140, 40)}
+COLUMNS = ("Picture", "Model", "Mode", "Seconds", "Tiles", "Device", "Window", "Attention")
+MIN_TAB_HEIGHT = 40  # the panel may shrink to a summary and a row, leaving the photo the room
+HEADROOM = 1.15  # the y axis reaches this far above the tallest bar
 
 
 @dataclass(frozen=True)
 class RunRecord:
     mode: str  # "exact" or "fast"
-    milliseconds: float
+    picture: str  # runs compare only on the same picture and model
+    model: str
+    seconds: float
     tiles: int
     device: str
     window: int | str
     attention: str
 
 
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def _bar_plot(bottom: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget()
+    plot.setLabel("left", "seconds")
+    plot.setLabel("bottom", bottom)
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    return plot
+
+
+def _show_bars(plot: pg.PlotWidget, bars: list[pg.BarGraphItem], count: int, tallest: float) -> None:
+    """Whole-number ticks, one per bar, and a y axis from zero."""
+    axis = plot.getAxis("bottom")
+    axis.setTicks([[(i, str(i)) for i in range(1, count + 1)]])
+    plot.setXRange(0.4, max(count, 1) + 0.6, padding=0)
+    plot.setYRange(0, max(tallest, 1e-3) * HEADROOM, padding=0)
+    for item in bars:
+        item.update()
+
+
 class TimingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs: list[RunRecord] = []
-        self._tile_ms: list[float] = []
+        self.picture = ""
+        self._tile_seconds: list[float] = []
+        self._mode = "exact"
 
         pg.setConfigOptions(antialias=True)
-        self.runs_plot = pg.PlotWidget(title="Total time per run")
-        self.runs_plot.setLabel("left", "ms")
-        self.runs_plot.setLabel("bottom", "run")
-        self.runs_plot.setMouseEnabled(False, False)
-        self.runs_plot.addLegend(offset=(10, 5))
-        self._bars = {mode: pg.BarGraphItem(x=[], height=[], width=0.6, brush=colour, name=mode)
+        self.runs_plot = _bar_plot("run")
+        self._bars = {mode: pg.BarGraphItem(x=[], height=[], width=0.6, brush=colour)
                       for mode, colour in COLOURS.items()}
         for bars in self._bars.values():
             self.runs_plot.addItem(bars)
-
-        self.tiles_plot = pg.PlotWidget(title="Per-tile time, current run")
-        self.tiles_plot.setLabel("left", "ms")
-        self.tiles_plot.setLabel("bottom", "tile")
-        self.tiles_plot.setMouseEnabled(False, False)
-        self._tile_curve = self.tiles_plot.plot([], [], pen=pg.mkPen(COLOURS["exact"], width=2), symbol="o",
-                                                symbolSize=6)
+        self.tiles_plot = _bar_plot("tile of the current run")
+        self._tile_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=COLOURS["exact"])
+        self.tiles_plot.addItem(self._tile_bars)
 
         self.summary = QLabel("No runs yet")
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["Mode", "Total ms", "Tiles", "Device", "Window", "Attention"])
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
 
-        plots = QHBoxLayout()
-        plots.addWidget(self.runs_plot, 1)
-        plots.addWidget(self.tiles_plot, 1)
-        plots.addWidget(self.table, 1)
+        key = " ".join(f"<span style='color: rgb{colour}'>■</span> {mode}" for mode, colour in COLOURS.items())
+        chart = QWidget()
+        chart_layout = QVBoxLayout(chart)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        chart_layout.addWidget(QLabel(key))
+        chart_layout.addWidget(self.runs_plot, 1)
+        for widget in (self.table, self.runs_plot, self.tiles_plot):
+            widget.setMinimumHeight(MIN_TAB_HEIGHT)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, "Runs")
+        self.tabs.addTab(chart, "Time per run")
+        self.tabs.addTab(self.tiles_plot, "Time per tile")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setContentsMargins(0, 2, 0, 0)
         layout.addWidget(self.summary)
-        layout.addLayout(plots, 1)
+        layout.addWidget(self.tabs, 1)
+
+    def set_picture(self, name: str) -> None:
+        """A new picture: the summary starts again (earlier runs stay in the table, named)."""
+        self.picture = name
+        self.summary.setText(f"No runs on {name} yet")
 
     def begin_run(self, mode: str) -> None:
-        self._tile_ms = []
-        self._tile_curve.setData([], [])
-        self._tile_curve.setPen(pg.mkPen(COLOURS[mode], width=2))
-        self._tile_curve.setSymbolBrush(COLOURS[mode])
+        self._mode = mode
+        self._tile_seconds = []
+        self._tile_bars.setOpts(x=[], height=[], brush=COLOURS[mode])
 
     def add_tile(self, event: TileProgress) -> None:
-        self._tile_ms = self._tile_ms[: event.index - 1] + [event.seconds * 1000]
-        self._tile_curve.setData(list(range(1, len(self._tile_ms) + 1)), self._tile_ms)
+        self._tile_seconds = self._tile_seconds[: event.index - 1] + [event.seconds]
+        count = len(self._tile_seconds)
+        self._tile_bars.setOpts(x=list(range(1, count + 1)), height=self._tile_seconds, brush=COLOURS[self._mode])
+        _show_bars(self.tiles_plot, [self._tile_bars], count, max(self._tile_seconds))
 
-    def end_run(self, mode: str, result: RestoreResult, window: int | str) -> None:
-        record = RunRecord(mode, result.seconds * 1000, result.tiles, result.device, window, result.spec.describe())
+    def end_run(self, mode: str, result: RestoreResult, window: int | str, picture: str, model: str) -> None:
+        record = RunRecord(mode, picture, model, result.seconds, result.tiles, result.device, window,
+                           result.spec.describe())
         self.runs.append(record)
         row = self.table.rowCount()
         self.table.insertRow(row)
-        for column, text in enumerate((mode, f"{record.milliseconds:.0f}", str(record.tiles), record.device,
-                                       str(window), record.attention)):
+        for column, text in enumerate((picture, model, mode, f"{record.seconds:.2f}", str(record.tiles),
+                                       record.device, str(window), record.attention)):
             self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.scrollToBottom()
         for name, bars in self._bars.items():
             xs = [i + 1 for i, r in enumerate(self.runs) if r.mode == name]
-            bars.setOpts(x=xs, height=[self.runs[x - 1].milliseconds for x in xs])
-        self.runs_plot.setXRange(0.4, len(self.runs) + 0.6)
+            bars.setOpts(x=xs, height=[self.runs[x - 1].seconds for x in xs])
+        _show_bars(self.runs_plot, list(self._bars.values()), len(self.runs), max(r.seconds for r in self.runs))
         self.summary.setText(self._summary())
 
+    def _comparable(self) -> dict[str, RunRecord]:
+        """The last run of each mode on the current picture with the newest run's model."""
+        if not self.runs or self.runs[-1].picture != self.picture:
+            return {}
+        model = self.runs[-1].model
+        return {r.mode: r for r in self.runs if r.picture == self.picture and r.model == model}
+
     def speedup(self) -> float | None:
-        """Last exact time over last fast time, once both have been run."""
-        last = {r.mode: r for r in self.runs}
-        if "exact" in last and "fast" in last and last["fast"].milliseconds > 0:
-            return last["exact"].milliseconds / last["fast"].milliseconds
+        """Last exact time over last fast time, once both have been run on this picture with this model."""
+        last = self._comparable()
+        if "exact" in last and "fast" in last and last["fast"].seconds > 0:
+            return last["exact"].seconds / last["fast"].seconds
         return None
 
     def _summary(self) -> str:
-        last = {r.mode: r for r in self.runs}
-        parts = [f"{mode}: {r.milliseconds:.0f} ms ({r.tiles} tile{'s' if r.tiles != 1 else ''})"
+        last = self._comparable()
+        parts = [f"{mode}: {seconds_text(r.seconds)}" + (f" ({r.tiles} tiles)" if r.tiles > 1 else "")
                  for mode, r in last.items()]
         speedup = self.speedup()
         if speedup is not None:
-            parts.append(f"speed-up ×{speedup:.2f}")
+            parts.append(f"Fast is ×{speedup:.2f} the speed of Exact" if speedup >= 1
+                         else f"Fast is slower (×{speedup:.2f})")
         newest = self.runs[-1]
-        parts.append(f"device {newest.device}, window {newest.window}")
+        parts.append(f"{newest.picture}, {newest.device}")
         return "   ·   ".join(parts)

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..errors import NystraError
+from ..crash import one_line
 from ..jobs import Cancelled, run_to_end
 
 Work = Callable[[threading.Event], Any]  # returns a progress generator, or the result itself
@@ -43,10 +43,8 @@ class Job(QThread):
                 outcome = run_to_end(outcome, self.progress.emit)
         except Cancelled:
             self.cancelled.emit()
-        except NystraError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - shown to the user instead of killing the thread
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one line for the user (a report file for a bug), the thread lives
+            self.failed.emit(one_line(exc))
         else:
             if self.cancel_event.is_set():
                 self.cancelled.emit()

@@ -175,3 +175,10 @@ def test_output_extension_follows_input(tmp_path):
     assert output_extension(picture, "tif") == ".tif"
     with pytest.raises(ImageError):
         output_extension(picture, "gif")
+
+
+def test_jpeg_quality_is_honoured(tmp_path):
+    rgb = np.random.default_rng(1).random((64, 64, 3), dtype=np.float32)
+    low = write_image(tmp_path / "low.jpg", rgb, quality=20).stat().st_size
+    high = write_image(tmp_path / "high.jpg", rgb, quality=95).stat().st_size
+    assert low < high

@@ -8,6 +8,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -18,6 +19,7 @@ from nystra_app.ui.app import main as app_main
 from nystra_app.ui.batch_dialog import BatchDialog
 from nystra_app.ui.main_window import MainWindow
 from nystra_app.ui.models_dialog import ModelsDialog
+from nystra_app.ui.screenshots import VIEWS
 from tests.manager.helpers import (
     TINY_CONFIG,
     Checkpoint,
@@ -104,15 +106,19 @@ def test_install_through_the_dialog_from_a_local_server(qtbot, window: MainWindo
     assert "tiny" not in [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
 
 
-def test_screenshot_writes_pictures(qtbot, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_screenshot_renders_every_view_at_both_screen_sizes(qtbot, tmp_path: Path) -> None:
     assert app_main(["--screenshot", str(tmp_path / "shots")]) == 0
-    names = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
-    assert names == ["batch_dialog.png", "compare_slider.png", "error_map.png", "main_window.png",
-                     "model_manager.png", "timing_panel.png"]
-    for path in (tmp_path / "shots").glob("*.png"):
-        with Image.open(path) as image:
-            pixels = np.asarray(image.convert("RGB"))
-        assert min(image.size) >= 200 and pixels.std() > 5, path.name
+    for screen, (width, height) in (("1366x768", (1366, 728)), ("1920x1080@150", (1920, 1020))):
+        names = sorted(p.stem for p in (tmp_path / "shots" / screen).glob("*.png"))
+        assert names == sorted(VIEWS), screen
+        for path in (tmp_path / "shots" / screen).glob("*.png"):
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert("RGB"))
+            if path.stem in ("first_run", "restored", "slider", "error_map"):
+                assert image.size == (width, height), (path, image.size)
+            assert image.size[0] <= width and image.size[1] <= height, (path, image.size)
+            assert min(image.size) >= 200 and pixels.std() > 5, path
 
 
 def test_version_names_torch_and_qt(capsys) -> None:

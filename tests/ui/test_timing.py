@@ -1,0 +1,35 @@
+"""Issue item 10: the timing panel in seconds from zero, a picture column, and A/B runs that alternate
+which mode goes first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nystra_app.ui.main_window import MainWindow
+
+
+def test_axes_start_at_zero_in_seconds_with_a_picture_column(qtbot, window: MainWindow, picture: Path) -> None:
+    window.open_path(picture)
+    with qtbot.waitSignal(window.result_ready, timeout=60_000):
+        window.task_buttons["dehaze"].click()
+    timing = window.timing
+    for plot, tallest in ((timing.tiles_plot, max(window.result().tile_seconds)),
+                          (timing.runs_plot, timing.runs[-1].seconds)):
+        (x_low, x_high), (y_low, y_high) = plot.viewRange()
+        assert y_low == 0 and y_high >= tallest and x_low < 1 < x_high
+        assert plot.getAxis("left").labelText == "seconds"
+    header = [timing.table.horizontalHeaderItem(c).text() for c in range(timing.table.columnCount())]
+    assert header[:4] == ["Picture", "Model", "Mode", "Seconds"]
+    assert timing.table.item(0, 0).text() == "hazy.png"
+    assert float(timing.table.item(0, 3).text()) == round(timing.runs[0].seconds, 2)
+
+
+def test_ab_runs_alternate_which_mode_goes_first(qtbot, window: MainWindow, picture: Path) -> None:
+    window.open_path(picture)
+    orders = []
+    for _ in range(2):
+        with qtbot.waitSignal(window.result_ready, timeout=60_000):
+            window.run_ab()
+        orders.append([r.mode for r in window.timing.runs[-2:]])
+    assert orders == [["exact", "fast"], ["fast", "exact"]]
+    assert window.timing.speedup() is not None

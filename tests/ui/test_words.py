@@ -1,0 +1,48 @@
+"""Issue item 7: Fast explained in a photographer's words with the research one click away, and the
+expert settings offering only values the model accepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
+
+from nystra_app.attention.geometry import valid_landmarks
+from nystra_app.engine import run_to_end
+from nystra_app.engine.restore import fast_attention, restore_picture
+from nystra_app.ui.main_window import MainWindow
+
+JARGON = ("dB", "window", "Nystr", "docs/", "landmark", "offset", "trained")
+
+
+def test_fast_is_explained_plainly_with_details_one_click_away(window: MainWindow, monkeypatch) -> None:
+    panel = window.fast_panel
+    entry = panel.entry
+    assert entry is not None and not entry.fast.faster  # the registry says Fast is not faster for this model
+    text = panel.note.text()
+    assert "no speed-up" in text and len(text.split()) < 25
+    assert not any(word in text for word in JARGON), text
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, body: shown.append(body))
+    panel.details_button.click()
+    assert shown == [entry.fast.note]
+
+
+def test_only_landmark_counts_the_window_accepts_are_offered(window: MainWindow, picture: Path) -> None:
+    panel = window.fast_panel
+    panel.expert.setChecked(True)
+    windows = [panel.window_combo.itemData(i) for i in range(1, panel.window_combo.count())]
+    assert windows and all(w % panel.entry.trained_window == 0 for w in windows)
+    window.open_path(picture)
+    for index in range(panel.window_combo.count()):
+        panel.window_combo.setCurrentIndex(index)
+        size = panel.window_combo.currentData() or panel.entry.trained_window
+        offered = panel.offered_landmarks()
+        assert offered and set(offered) <= set(valid_landmarks(size, size)), (size, offered)
+        assert 0 not in offered and all(m < size * size for m in offered)
+    panel.window_combo.setCurrentIndex(0)
+    for m in panel.offered_landmarks():  # each offered count runs: no ValueError can reach the user
+        panel.landmarks_combo.setCurrentIndex(panel.landmarks_combo.findData(m))
+        spec, win = fast_attention(panel.entry, **window.nystrom_overrides())
+        model = window.provider.load(panel.entry)
+        run_to_end(restore_picture(window.picture, model, spec, window=win))

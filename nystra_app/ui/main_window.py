@@ -373,11 +373,15 @@ class MainWindow(QMainWindow):
         settings = self.settings.manager()
         job = Job(lambda cancel: install_folder(folder, settings, cancel=cancel), "installing models")
         job.succeeded.connect(self._on_models_installed)
-        job.failed.connect(lambda message: (self.run_label.setText("Installing failed"), self.report(message)))
+        job.failed.connect(self._on_install_failed)
         self.folder_button.setEnabled(False)
         job.finished.connect(lambda: self.folder_button.setEnabled(True))
         self.run_label.setText(f"Installing the models in {folder}…")
         self.queues.for_device("models").submit(job)
+
+    def _on_install_failed(self, message: str) -> None:
+        self.run_label.setText("Installing failed")
+        self.report(message)
 
     def _on_models_installed(self, ids: list[str]) -> None:
         self.refresh_tasks()
@@ -659,7 +663,7 @@ class MainWindow(QMainWindow):
             return None
         if path.suffix.lower() not in WRITABLE:
             path = path.with_suffix(".png")
-        source = self.outcome.picture
+        source = self.outcome.picture if self.outcome else None
         protect = [p.path for p in (source, self.picture) if p is not None and p.path]
         try:
             written = write_image(path, result.picture, protect=protect, quality=self.settings.jpeg_quality)

@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..manager import Progress, import_checkpoint, install, list_models, remove
+from ..manager import Progress, get_entry, import_checkpoint, install, list_models, remove
 from ..manager.paths import is_url
-from ..models import get_entry
 from .model_setup import ask_model_folder, install_folder, no_source_message, size_text
 from .settings import AppSettings, save_settings
 from .worker import Job

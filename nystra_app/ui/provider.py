@@ -56,7 +56,7 @@ class ModelProvider:
         """The model a click on the task runs: the one picked for it while installed, else the first installed."""
         found = self.installed(task)
         picked = [e for e in found if e.id == self.choices.get(task.key)]
-        return (picked or found or [None])[0]
+        return next(iter(picked or found), None)
 
     def load(self, entry: ModelEntry) -> LoadedModel:
         with self._lock:

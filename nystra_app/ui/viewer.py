@@ -13,7 +13,7 @@ import math
 import numpy as np
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QBrush,
@@ -128,7 +128,7 @@ class ImageView(QGraphicsView):
         self.horizontalScrollBar().setValue(other.horizontalScrollBar().value())
         self.verticalScrollBar().setValue(other.verticalScrollBar().value())
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         painter.fillRect(rect, BACKGROUND)
         if not self.empty:  # the checkerboard shows only through transparent pixels
             painter.save()
@@ -136,7 +136,7 @@ class ImageView(QGraphicsView):
             painter.fillRect(self.sceneRect(), self._checker)
             painter.restore()
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         if self.empty:
             painter.save()
             painter.resetTransform()
@@ -168,7 +168,7 @@ class SplitView(ImageView):
         super().__init__(parent)
         self.item = item
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         super().drawForeground(painter, rect)
         if self.empty:
             return

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from nystra_app.engine import read_image, write_image
-from nystra_app.ui.main_window import MainWindow
+from nystra_app.ui.main_window import MainWindow, Outcome
 
 from .conftest import make_picture
 
@@ -33,9 +34,11 @@ def test_result_of_a_picture_no_longer_open_is_never_shown_or_saved(qtbot, windo
     # B's own run gives B's result, saved under B's name
     with qtbot.waitSignal(window.result_ready, timeout=60_000):
         window.task_buttons["dehaze"].click()
-    assert window.outcome.picture is window.picture and window.outcome.name == "b.png"
+    outcome = cast(Outcome, window.outcome)  # set by the run (mypy still holds the `is None` above)
+    assert outcome.picture is window.picture and outcome.name == "b.png"
     assert window.suggested_name().startswith("b_")
     saved = window.save_result(tmp_path / window.suggested_name())
+    assert saved is not None
     assert np.allclose(read_image(saved).rgb, window.result().picture.rgb, atol=1 / 255)
 
 

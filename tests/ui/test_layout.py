@@ -76,6 +76,7 @@ def test_settings_dialog_sets_device_threads_format_quality_folders(qtbot, windo
         low = window.save_result(tmp_path / "results" / name)
         window.settings.jpeg_quality = 100
         high = window.save_result(tmp_path / "results" / "high.jpg")
+        assert low is not None and high is not None
         assert read_image(low).size == (64, 48) and low.stat().st_size < high.stat().st_size
     finally:
         torch.set_num_threads(threads)

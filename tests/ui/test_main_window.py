@@ -113,7 +113,9 @@ def test_gui_stays_responsive_during_inference(qtbot, tmp_path: Path) -> None:
     main = MainWindow(FixedProvider([model]), load_settings(), quiet=True)
     qtbot.addWidget(main)
     main.open_path(make_picture(tmp_path / "big.png", 384, 480))
-    bare = threading.Thread(target=lambda: run_to_end(restore_picture(main.picture, model, EXACT)))
+    opened = main.picture
+    assert opened is not None
+    bare = threading.Thread(target=lambda: run_to_end(restore_picture(opened, model, EXACT)))
     bare.start()
     reference = _longest_gap(qtbot, bare.is_alive)
     main.task_buttons["dehaze"].click()

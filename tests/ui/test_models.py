@@ -56,7 +56,7 @@ def test_first_run_with_a_folder_of_model_files_restores_in_three_clicks(qtbot, 
     folder.mkdir()
     save_user_entry(tiny_entry(_checkpoint(folder)))
     main = _first_run(qtbot, folder, monkeypatch, make_picture(tmp_path / "hazy.png"))
-    assert main.outcome.entry.id == "tiny" and main.result().picture.rgb.shape == (48, 64, 3)
+    assert main.outcome.model.id == "tiny" and main.result().picture.rgb.shape == (48, 64, 3)
     assert any((tmp_path / "data").rglob("tiny.pth"))  # copied into the app's cache, not used from the stick
     assert main.settings.mirror == str(folder)
 
@@ -66,7 +66,7 @@ def test_first_run_with_the_real_weights_folder(qtbot, tmp_path: Path, monkeypat
     if not (weights / "dehazeformer-t_indoor_ITS.pth").is_file():
         pytest.skip("needs ../shared/weights, skipped because ../shared is absent")
     main = _first_run(qtbot, weights.resolve(), monkeypatch, make_picture(tmp_path / "hazy.png", 64, 64))
-    assert main.outcome.entry.id == "dehazeformer-t-indoor"
+    assert main.outcome.model.id == "dehazeformer-t-indoor"
 
 
 def test_a_folder_without_model_files_says_so_plainly(qtbot, tmp_path: Path, monkeypatch) -> None:
@@ -101,7 +101,7 @@ def test_each_task_has_a_picker_and_an_imported_model_can_be_picked(qtbot, tmp_p
     main.open_path(make_picture(tmp_path / "hazy.png"))
     with qtbot.waitSignal(main.result_ready, timeout=60_000):
         main.task_buttons["dehaze"].click()
-    assert main.outcome.entry.id == "my-dehazer"
+    assert main.outcome.model.id == "my-dehazer"
     main.close()
     assert load_settings().task_models == {"dehaze": "my-dehazer"}
 

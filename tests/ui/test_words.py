@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from nystra_app.attention.geometry import valid_landmarks
 from nystra_app.engine import run_to_end
-from nystra_app.engine.restore import fast_attention, restore_picture
+from nystra_app.engine.restore import restore_picture
 from nystra_app.ui.main_window import MainWindow
 
 JARGON = ("dB", "window", "Nystr", "docs/", "landmark", "offset", "trained")
@@ -41,8 +41,10 @@ def test_only_landmark_counts_the_window_accepts_are_offered(window: MainWindow,
         assert offered and set(offered) <= set(valid_landmarks(size, size)), (size, offered)
         assert 0 not in offered and all(m < size * size for m in offered)
     panel.window_combo.setCurrentIndex(0)
+    entry, opened = panel.entry, window.picture
+    assert entry is not None and opened is not None
     for m in panel.offered_landmarks():  # each offered count runs: no ValueError can reach the user
         panel.landmarks_combo.setCurrentIndex(panel.landmarks_combo.findData(m))
-        spec, win = fast_attention(panel.entry, **window.nystrom_overrides())
-        model = window.provider.load(panel.entry)
-        run_to_end(restore_picture(window.picture, model, spec, window=win))
+        spec, win = entry.fast.setting(**window.nystrom_overrides())
+        model = window.provider.load(entry)
+        run_to_end(restore_picture(opened, model, spec, window=win))

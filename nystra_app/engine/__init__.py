@@ -4,7 +4,7 @@ Long work is a generator that yields progress and returns its result, so the GUI
 forwards events as signals and cancels between steps; `run_to_end` drains one for scripts.
 """
 
-from .device import DeviceError, DeviceInfo, available_devices, resolve_device
+from .device import DeviceError, DeviceInfo, available_devices, resolve_device, set_cpu_threads
 from .evaluate import (
     Evaluation,
     ImageScore,
@@ -43,6 +43,7 @@ __all__ = [
     "resolve_device",
     "restore_picture",
     "rgb_to_y",
+    "set_cpu_threads",
     "run_tiled",
     "run_to_end",
     "ssim",

@@ -62,3 +62,9 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
     if device.type == "mps" and _mps_available():
         return device
     raise DeviceError(f"device {name!r} is not available here; available: auto, {known}")
+
+
+def set_cpu_threads(count: int) -> None:
+    """Use `count` CPU threads for inference (0: torch's own choice, left as it is); the GUI's setting."""
+    if count > 0:
+        torch.set_num_threads(count)

@@ -7,7 +7,7 @@ Nothing here knows where weight files live: the weights store (`nystra_app.manag
 from .architectures import Architecture, build, detect, get_architecture
 from .checkpoint import CheckpointError, load_strict, read_state_dict, unwrap
 from .descriptor import ModelDescriptor, SizeRules, Window, describe
-from .loading import LoadedModel, load_entry
+from .loading import LoadedModel, describe_entry, load_entry
 from .registry import FastDefault, ModelEntry, Task, builtin_registry
 from .switch import (
     attention_modules,
@@ -35,6 +35,7 @@ __all__ = [
     "describe",
     "detect",
     "get_architecture",
+    "describe_entry",
     "load_entry",
     "load_strict",
     "read_state_dict",

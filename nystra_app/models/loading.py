@@ -42,3 +42,12 @@ def load_entry(entry: ModelEntry, weights: Path | None, device: torch.device | s
         load_strict(module, read_state_dict(weights), Path(weights).name)
     module.eval().requires_grad_(False).to(device)
     return LoadedModel.of(entry, module, None if weights is None else Path(weights))
+
+
+def describe_entry(entry: ModelEntry) -> ModelDescriptor:
+    """`entry`'s descriptor without reading its weights: the module is built on the meta device (no
+    memory, no numbers), and its structure is all `describe` looks at. The GUI explains a model this way
+    before the model is loaded."""
+    with torch.device("meta"):
+        module = build(entry.arch, entry.config)
+    return describe(entry, module)

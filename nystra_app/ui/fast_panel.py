@@ -1,8 +1,9 @@
 """Exact or Fast, said in a photographer's words, with the research detail one click away and, for
 experts, Fast's settings offering only values the model accepts.
 
-What Fast does for a model comes from the registry (measured: `entry.fast`); which landmark counts fit
-a window comes from the attention geometry, so no choice here can be refused later.
+What Fast does for a model and which windows it was trained at come from its descriptor (measured:
+`fast`); which landmark counts fit a window comes from the attention geometry, so no choice here can be
+refused later.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..attention.geometry import valid_landmarks
-from ..models import ModelEntry
+from ..models import ModelDescriptor, Window
 from .settings import AppSettings
 
 WINDOW_FACTORS = (1, 2, 4, 8)  # windows offered: the trained one times these
@@ -42,11 +43,11 @@ class NystromOverrides(TypedDict, total=False):
     window: int
 
 
-def plain_words(entry: ModelEntry | None) -> str:
+def plain_words(model: ModelDescriptor | None) -> str:
     """What choosing Fast means for this model, without jargon."""
-    if entry is None:
+    if model is None:
         return "Exact runs the model as it was trained. Fast uses a shortcut inside the model."
-    if not entry.fast.faster:
+    if not model.fast.faster:
         return "Fast gives no speed-up for this model on our tests: use Exact."
     return "Fast was quicker than Exact for this model on our tests; results can differ slightly (check with A/B)."
 
@@ -56,7 +57,7 @@ class FastPanel(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Exact or Fast", parent)
-        self.entry: ModelEntry | None = None
+        self.model: ModelDescriptor | None = None
         column = QVBoxLayout(self)
         toggle = QHBoxLayout()
         self.exact_radio, self.fast_radio = QRadioButton("Exact"), QRadioButton("Fast")
@@ -106,39 +107,45 @@ class FastPanel(QGroupBox):
     def set_fast(self, on: bool) -> None:
         (self.fast_radio if on else self.exact_radio).setChecked(True)
 
-    def show_model(self, entry: ModelEntry | None) -> None:
-        """Explain Fast for `entry` and offer the windows and landmark counts it accepts."""
-        self.entry = entry
-        self.note.setText(plain_words(entry))
-        slow = entry is not None and not entry.fast.faster
+    def show_model(self, model: ModelDescriptor | None) -> None:
+        """Explain Fast for `model` and offer the windows and landmark counts it accepts."""
+        self.model = model
+        self.note.setText(plain_words(model))
+        slow = model is not None and not model.fast.faster
         self.note.setStyleSheet("color: #b35c00;" if slow else "")
-        self.details_button.setEnabled(bool(entry and entry.fast.note))
+        self.details_button.setEnabled(bool(model and model.fast.note))
         kept = self.window_combo.currentData() or 0
-        trained = entry.trained_window if entry else 8
-        default = (entry.fast.window if entry else None) or trained
+        trained = max(model.trained_window) if model else 8
         self.window_combo.blockSignals(True)
         self.window_combo.clear()
-        self.window_combo.addItem(f"model's own ({default})", 0)
+        self.window_combo.addItem(f"model's own ({self._label(None)})", 0)
         for window in sorted({trained * f for f in WINDOW_FACTORS if trained * f <= MAX_WINDOW}):
             self.window_combo.addItem(str(window), window)
         self.window_combo.setCurrentIndex(max(self.window_combo.findData(kept), 0))
         self.window_combo.blockSignals(False)
-        self.iters_spin.setSpecialValueText(f"model's own ({entry.fast.iters})" if entry else "model's own")
+        self.iters_spin.setSpecialValueText(f"model's own ({model.fast.iters})" if model else "model's own")
         self._fill_landmarks()
 
-    def _window(self) -> int:
-        entry = self.entry
-        default = ((entry.fast.window if entry else None) or (entry.trained_window if entry else 8))
-        return int(self.window_combo.currentData() or default)
+    def _window(self) -> Window:
+        """The window Fast runs at with the current choice: the chosen one, else the model's Fast default."""
+        chosen = self.window_combo.currentData() or None
+        if self.model is None:
+            return (chosen or 8, chosen or 8)
+        return self.model.window(chosen or self.model.fast.window)
+
+    def _label(self, window: int | None) -> int | str:
+        if self.model is None:
+            return window or 8
+        return self.model.window_label(window or self.model.fast.window)
 
     def _fill_landmarks(self) -> None:
         kept = self.landmarks_combo.currentData() or 0
-        window = self._window()
-        default = self.entry.fast.landmarks if self.entry else 16
+        height, width = self._window()
+        default = self.model.fast.landmarks if self.model else 16
         self.landmarks_combo.clear()
         self.landmarks_combo.addItem(f"model's own ({default})", 0)
-        for m in valid_landmarks(window, window):
-            if m < window * window:  # as many landmarks as tokens is exact attention, only slower
+        for m in valid_landmarks(height, width):
+            if m < height * width:  # as many landmarks as tokens is exact attention, only slower
                 self.landmarks_combo.addItem(str(m), m)
         self.landmarks_combo.setCurrentIndex(max(self.landmarks_combo.findData(kept), 0))
 
@@ -146,8 +153,8 @@ class FastPanel(QGroupBox):
         return [self.landmarks_combo.itemData(i) for i in range(1, self.landmarks_combo.count())]
 
     def show_details(self) -> None:
-        if self.entry is not None:
-            QMessageBox.information(self, f"Fast for {self.entry.id}", self.entry.fast.note)
+        if self.model is not None:
+            QMessageBox.information(self, f"Fast for {self.model.id}", self.model.fast.note)
 
     def overrides(self) -> NystromOverrides:
         """The expert values (0: the model's own), only while the expert box is switched on."""

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import torch
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
@@ -49,14 +48,15 @@ from ..engine import (
     available_devices,
     read_image,
     restore_picture,
+    set_cpu_threads,
     write_image,
 )
 from ..engine.batch import output_name
 from ..engine.compare import error_map
 from ..engine.imageio import OUTPUT_FORMATS, WRITABLE
 from ..engine.steps import StepProgress
-from ..jobs import Cancelled
 from ..errors import NystraError
+from ..jobs import Cancelled
 from ..models import ModelDescriptor, ModelEntry
 from .about import show_about
 from .fast_panel import FastPanel, NystromOverrides
@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
             self.resize(DEFAULT_SIZE)
         if s.splitter:
             self.splitter.restoreState(QByteArray.fromHex(s.splitter.encode()))
-        self.fast_panel.show_model(self.provider.available(TASKS[0]))
+        self.fast_panel.show_model(self.provider.describe(self.provider.available(TASKS[0])))
         self.fast_panel.load(s)
         self.apply_settings()
         self._fill_recent()
@@ -278,8 +278,7 @@ class MainWindow(QMainWindow):
         if self.settings.device not in devices:
             self.settings.device = "cpu"
         self.run_box.setTitle(f"Progress — {devices[self.settings.device]}")
-        if self.settings.threads:
-            torch.set_num_threads(self.settings.threads)
+        set_cpu_threads(self.settings.threads)
 
     def store_settings(self) -> None:
         s = self.settings
@@ -394,7 +393,7 @@ class MainWindow(QMainWindow):
         return next((t for t in TASKS if t.task == key), TASKS[0])
 
     def _show_fast_note(self, task: Task) -> None:
-        self.fast_panel.show_model(self.provider.available(task))
+        self.fast_panel.show_model(self.provider.describe(self.provider.available(task)))
 
     def report(self, message: str) -> None:
         self.statusBar().showMessage(message)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..manager import ManagerSettings, candidate_paths, get_entry, load_model, registry
-from ..models import LoadedModel, ModelEntry
+from ..models import LoadedModel, ModelDescriptor, ModelEntry, describe_entry
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class ModelProvider:
     def __init__(self, settings: Callable[[], ManagerSettings] = ManagerSettings) -> None:
         self._settings = settings
         self._loaded: dict[str, LoadedModel] = {}
+        self._described: dict[str, ModelDescriptor] = {}
         self._lock = threading.Lock()
         self.choices: dict[str, str] = {}  # task key -> the model id the user picked for it
 
@@ -57,6 +58,14 @@ class ModelProvider:
         found = self.installed(task)
         picked = [e for e in found if e.id == self.choices.get(task.key)]
         return next(iter(picked or found), None)
+
+    def describe(self, entry: ModelEntry | None) -> ModelDescriptor | None:
+        """The model facts the GUI shows before a run (windows, the Fast default), without loading weights."""
+        if entry is None:
+            return None
+        if entry.id not in self._described:
+            self._described[entry.id] = describe_entry(entry)
+        return self._described[entry.id]
 
     def load(self, entry: ModelEntry) -> LoadedModel:
         with self._lock:
@@ -78,6 +87,9 @@ class FixedProvider(ModelProvider):
 
     def installed(self, task: Task) -> list[ModelEntry]:
         return self.known(task)
+
+    def describe(self, entry: ModelEntry | None) -> ModelDescriptor | None:
+        return None if entry is None else self._models[entry.id].descriptor
 
     def load(self, entry: ModelEntry) -> LoadedModel:
         return self._models[entry.id]

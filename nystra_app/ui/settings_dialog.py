@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine import available_devices
+from ..engine.imageio import OUTPUT_FORMATS
 from .settings import AppSettings
 
 MIN_WIDTH = 560  # room for a folder path
-SAVE_FORMATS = (("PNG (lossless)", "png"), ("JPEG", "jpg"), ("TIFF (lossless, keeps 16-bit)", "tif"),
-                ("WebP", "webp"))
+# From the one table of output formats; the ones that hold 16 bits say so.
+SAVE_FORMATS = tuple((f.label + (" (keeps 16-bit)" if f.deep else ""), f.ext[1:]) for f in OUTPUT_FORMATS)
 
 
 def folder_row(edit: QLineEdit, title: str) -> QWidget:

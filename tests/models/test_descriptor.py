@@ -8,7 +8,7 @@ import torch
 
 from nystra_app.attention import EXACT
 from nystra_app.manager import get_entry, load_model
-from nystra_app.models import LoadedModel, describe
+from nystra_app.models import LoadedModel, describe, describe_entry
 from nystra_app.models.dehazeformer import DehazeFormer
 
 from .test_dehazeformer import TINY
@@ -33,6 +33,14 @@ def test_the_descriptor_reads_the_trained_window_from_the_layers_and_names_recta
     assert described.window_label(None) == TINY.window_size and described.window_label(16) == 16
     assert replace(described, trained_windows=((8, 32), (8, 8))).window_label(None) == "8x32"
     assert described.size_rules(16).min_side == 4 * 16
+
+
+def test_an_entry_is_described_without_weights_exactly_as_its_loaded_model() -> None:
+    """What the GUI shows before a run (describe_entry, on the meta device) is what a run then uses."""
+    for model_id in ("uformer-b-sidd", "swinir-m-graydn25", "dehazeformer-t-indoor"):
+        with torch.device("meta"):
+            loaded = load_model(model_id, random_weights=True, device="meta").descriptor
+        assert describe_entry(get_entry(model_id)) == loaded, model_id
 
 
 def test_the_switch_on_a_loaded_model_changes_every_layer_and_back() -> None:

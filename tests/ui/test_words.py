@@ -11,13 +11,14 @@ from nystra_app.attention.geometry import valid_landmarks
 from nystra_app.engine import run_to_end
 from nystra_app.engine.restore import restore_picture
 from nystra_app.ui.main_window import MainWindow
+from nystra_app.ui.provider import TASKS
 
 JARGON = ("dB", "window", "Nystr", "docs/", "landmark", "offset", "trained")
 
 
 def test_fast_is_explained_plainly_with_details_one_click_away(window: MainWindow, monkeypatch) -> None:
     panel = window.fast_panel
-    entry = panel.entry
+    entry = panel.model
     assert entry is not None and not entry.fast.faster  # the registry says Fast is not faster for this model
     text = panel.note.text()
     assert "no speed-up" in text and len(text.split()) < 25
@@ -32,16 +33,18 @@ def test_only_landmark_counts_the_window_accepts_are_offered(window: MainWindow,
     panel = window.fast_panel
     panel.expert.setChecked(True)
     windows = [panel.window_combo.itemData(i) for i in range(1, panel.window_combo.count())]
-    assert windows and all(w % panel.entry.trained_window == 0 for w in windows)
+    described = panel.model
+    assert described is not None
+    assert windows and all(w % max(described.trained_window) == 0 for w in windows)
     window.open_path(picture)
     for index in range(panel.window_combo.count()):
         panel.window_combo.setCurrentIndex(index)
-        size = panel.window_combo.currentData() or panel.entry.trained_window
+        size = panel.window_combo.currentData() or max(described.window(described.fast.window))
         offered = panel.offered_landmarks()
         assert offered and set(offered) <= set(valid_landmarks(size, size)), (size, offered)
         assert 0 not in offered and all(m < size * size for m in offered)
     panel.window_combo.setCurrentIndex(0)
-    entry, opened = panel.entry, window.picture
+    entry, opened = window.provider.available(TASKS[0]), window.picture
     assert entry is not None and opened is not None
     for m in panel.offered_landmarks():  # each offered count runs: no ValueError can reach the user
         panel.landmarks_combo.setCurrentIndex(panel.landmarks_combo.findData(m))

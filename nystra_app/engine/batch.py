@@ -2,8 +2,8 @@
 
 A generator like `restore_picture`, so the GUI's batch dialog and a script drive the same loop: it
 yields a `FileEvent` when a file starts and ends (and every `TileProgress` in between) and returns
-a `BatchReport`. One bad file is recorded and the batch goes on; a cancel stops between tiles and
-the file in progress is not written (writes are atomic, so nothing partial is left).
+a `BatchReport`. One bad file is recorded and the batch goes on; a cancel stops within one layer
+(engine/steps.py) and the file in progress is not written (writes are atomic, so nothing partial is left).
 """
 
 from __future__ import annotations

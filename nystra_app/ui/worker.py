@@ -2,7 +2,7 @@
 
 The engine mutates the model it runs (attention setting, device), so jobs on one device run one at a
 time. A newer request replaces a queued one (the user changed their mind); Cancel empties the queue
-and sets the running job's event, which the engine checks between tiles.
+and sets the running job's event, which the engine checks before every layer (engine/steps.py).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from ..models import (
     set_attention_timing,
 )
 from .device import resolve_device
+from .execution import DEFAULT, Execution, allocator_for, model_forward
 from .imageio import Picture
 from .tiling import TileProgress, run_tiled
 
@@ -94,8 +95,10 @@ def restore_picture(
     device: torch.device | str = "cpu",
     tile: int | None = None,
     cancel: threading.Event | None = None,
+    execution: Execution = DEFAULT,
 ) -> Generator[TileProgress, None, RestoreResult]:
-    """Restore `picture`; yields a TileProgress per tile and returns the RestoreResult.
+    """Restore `picture`; yields a TileProgress when the tiles are planned (index 0) and per tile,
+    and returns the RestoreResult.
 
     Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set.
     A gray picture on an RGB model is run as RGB and converted back; an RGB picture on a gray
@@ -110,16 +113,14 @@ def restore_picture(
     effective_window = window or model.entry.trained_window
     batch = _to_model_layout(picture.rgb, model_channels)  # (B, model_channels, H, W)
 
-    def forward(tile_input: Tensor) -> Tensor:
-        return module(tile_input).clamp_(0.0, 1.0)
-
+    forward = model_forward(module, execution, device)
     set_attention_timing(module, True)
     collect_stats(module, reset=True)
     start = time.perf_counter()
     tile_seconds: list[float] = []
     last_tile = 0
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), allocator_for(execution):
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(effective_window, scale),
                               min_tile=_min_tile(module, effective_window))
@@ -129,7 +130,8 @@ def restore_picture(
                 except StopIteration as stop:
                     output = stop.value
                     break
-                tile_seconds = tile_seconds[: event.index - 1] + [event.seconds]  # restarts after a back-off
+                if event.index:  # index 0: tiles planned, none run yet (again after a back-off)
+                    tile_seconds = tile_seconds[: event.index - 1] + [event.seconds]
                 last_tile = event.tile
                 yield event
     finally:

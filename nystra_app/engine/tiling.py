@@ -1,6 +1,6 @@
 """Tiled inference: large pictures in overlapping tiles, blended so no seam shows.
 
-A generator: it yields a `TileProgress` after each tile and returns the assembled tensor, so a GUI
+A generator: it yields a `TileProgress` when it has planned the tiles and after each tile and returns the assembled tensor, so a GUI
 worker can forward progress and cancel between tiles (`run_to_end` drains it for scripts).
 The tile side is chosen from free memory unless given; on an out-of-memory error it is halved and
 the picture started again. A picture that fits is run whole: models with image-wide normalisation
@@ -40,7 +40,7 @@ class OutOfMemory(NystraError):
 
 @dataclass(frozen=True)
 class TileProgress:
-    index: int  # tiles done so far, 1-based
+    index: int  # tiles done so far; 0 when a pass is planned (a first sign of life before a long first tile)
     total: int
     seconds: float  # for this tile, transfers included
     tile: int  # the tile side in use (smaller after an out-of-memory back-off)
@@ -170,6 +170,7 @@ def _tiled_pass(
     out: Tensor | None = None
     weight_sum = torch.zeros(1, 1, H * scale, W * scale)
     done = 0
+    yield TileProgress(done, total, 0.0, side)
     for y in rows:
         for x in cols:
             if cancel is not None and cancel.is_set():

@@ -82,6 +82,8 @@ class TimingPanel(QWidget):
         self._tile_curve.setSymbolBrush(COLOURS[mode])
 
     def add_tile(self, event: TileProgress) -> None:
+        if not event.index:  # the tiles are planned, none has run
+            return
         self._tile_ms = self._tile_ms[: event.index - 1] + [event.seconds * 1000]
         self._tile_curve.setData(list(range(1, len(self._tile_ms) + 1)), self._tile_ms)
 

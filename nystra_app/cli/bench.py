@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from ..engine.benchmark import AttentionBenchConfig, bench_attention, bench_model
+from ..engine.execution import PRECISIONS
 from ..models import get_entry, load_model
 from .common import add_attention_options, add_json_option, emit, fast_setting
 
@@ -41,6 +42,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_json_option(model)
     model.set_defaults(handler=_model)
 
+    photo = kinds.add_parser("photo", help="a whole photo restored: today's eager path vs the default path, interleaved")
+    photo.add_argument("--model", required=True, help="model id (see `nystra models list`)")
+    photo.add_argument("--megapixels", type=float, default=12.0, help="size of the generated 4:3 photo (model input)")
+    photo.add_argument("--input", type=Path, default=None, help="restore this picture instead of a generated one")
+    photo.add_argument("--attention", choices=("exact", "nystrom"), default="exact")
+    photo.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                       help="bf16 is opt-in: faster only where the CPU has native bf16; fidelity is reported")
+    photo.add_argument("--tile", type=int, default=None, help="tile side for both paths (default: from free memory)")
+    photo.add_argument("--repeats", type=int, default=1, help="runs of each path, alternated")
+    photo.add_argument("--random-weights", action="store_true", help="time without a checkpoint")
+    photo.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
+    add_attention_options(photo, kind=False)
+    add_json_option(photo)
+    photo.set_defaults(handler=_photo)
+
     paper = kinds.add_parser("paper", help="the paper's tables and plots on this machine, as a markdown report")
     paper.add_argument("--data", type=Path, required=True,
                        help="folder holding dehazing pairs (sub-folders hazy/ and GT/), e.g. ../shared/testimages/dehaze")
@@ -55,6 +71,33 @@ def _paper(args: argparse.Namespace) -> int:
     report = run_report(args.data, args.out, QUICK if args.quick else FULL,
                         log=lambda step: print(f"nystra: {step}", file=sys.stderr, flush=True))
     print(report)
+    return 0
+
+
+def _photo(args: argparse.Namespace) -> int:
+    from ..attention import EXACT
+    from ..engine import read_image
+    from ..engine.execution import Execution
+    from ..engine.photobench import bench_photo
+
+    entry = get_entry(args.model)
+    spec, window = (EXACT, args.window) if args.attention == "exact" else fast_setting(args, entry)
+    picture = None if args.input is None else read_image(args.input).rgb
+    r = bench_photo(entry.id, args.megapixels, picture=picture, spec=spec, window=window,
+                    trained_window=entry.trained_window, scale=entry.scale, tile=args.tile, repeats=args.repeats,
+                    execution=Execution(precision=args.precision), weights=args.weights,
+                    random_weights=args.random_weights,
+                    log=lambda line: print(f"nystra: {line}", file=sys.stderr, flush=True))
+    fidelity = "identical" if r["psnr_vs_baseline"] is None else f"{r['psnr_vs_baseline']:.1f} dB"
+    emit(r, args.json, (
+        f"{r['model']}, {r['attention']}, a {r['size'][0]}x{r['size'][1]} photo ({r['megapixels']:.1f} MP) in "
+        f"{r['tiles']} tile(s) of {r['tile']} px; median of {r['repeats']}, alternated\n"
+        f"  today's eager path ({r['baseline_execution']})  {r['baseline_seconds']:8.1f} s  "
+        f"peak {r['baseline_peak_rss_mb']:6.0f} MB\n"
+        f"  default path ({r['execution']})  {r['seconds']:8.1f} s  peak {r['peak_rss_mb']:6.0f} MB  "
+        f"({r['megapixels_per_s']:.3f} MP/s, first progress after {r['first_progress_seconds']:.2f} s)\n"
+        f"  speed-up {r['speedup']:.2f}x, default vs baseline picture: {fidelity} PSNR"
+    ))
     return 0
 
 

@@ -18,6 +18,7 @@ from ..engine import (
     restore_picture,
     write_image,
 )
+from ..engine.execution import PRECISIONS, Execution
 from ..engine.restore import RestoreResult
 from ..errors import NystraError
 from ..models import LoadedModel, configure_attention
@@ -43,6 +44,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, metavar="OUTDIR")
     add_model_options(parser)
     add_attention_options(parser)
+    parser.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                        help="bf16: opt-in, changes the picture slightly; faster only on CPUs with native bf16 "
+                             "(avx512_bf16, AMX) and on GPUs (see `nystra bench photo --precision bf16`)")
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="output format (default: the input's; 16-bit and alpha kept where it allows)")
     add_json_option(parser)
@@ -79,7 +83,8 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
     target = args.outdir / f"{path.stem}_{model.entry.id}_{label}{ext}"
     progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, disable=args.json, leave=False)
     with progress:
-        job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile)
+        job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile,
+                              execution=Execution(precision=args.precision))
         result = _drive(job, progress)
     write_image(target, result.picture, protect=args.inputs)
     return {"input": str(path), "output": str(target), "seconds": result.seconds,

@@ -82,6 +82,7 @@ def run_job(job: PhotoJob) -> dict:
     from .restore import restore_picture
 
     rgb = np.load(job.picture)
+    torch.manual_seed(0)  # random weights: the same model in every process
     model = load_model(job.model, Path(job.weights) if job.weights else None, random_weights=job.random_weights)
     execution = Execution(**job.execution)
     start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""`nystra bench attention|model|paper`: speed as ratios, both comparisons stated.
+"""`nystra bench attention|model|photo|paper`: speed as ratios, both comparisons stated.
 
 The measurements live in the research package, loaded only when a bench command runs; the paper
 report's plots need the `bench` extra (matplotlib).
@@ -13,10 +13,13 @@ from pathlib import Path
 
 import torch
 
+from ..attention import EXACT
+from ..engine import read_image
+from ..engine.execution import PRECISIONS, Execution
 from ..errors import NystraError
 from ..manager import get_entry, load_model
 from .common import add_attention_options, add_json_option, emit, fast_setting
-from .options import ITERS, LANDMARKS, device_name, int_range
+from .options import ITERS, LANDMARKS, MEGAPIXELS, TILE, device_name, float_range, int_range
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -47,6 +50,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_json_option(model)
     model.set_defaults(handler=_model)
 
+    photo = kinds.add_parser("photo", help="a whole photo restored: today's eager path vs the default path, interleaved")
+    photo.add_argument("--model", required=True, help="model id (see `nystra models list`)")
+    photo.add_argument("--megapixels", type=float_range(*MEGAPIXELS), default=12.0, help="size of the generated 4:3 photo (model input)")
+    photo.add_argument("--input", type=Path, default=None, help="restore this picture instead of a generated one")
+    photo.add_argument("--attention", choices=("exact", "nystrom"), default="exact")
+    photo.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                       help="bf16 is opt-in: faster only where the CPU has native bf16; fidelity is reported")
+    photo.add_argument("--tile", type=int_range(*TILE), default=None, help="tile side for both paths (default: from free memory)")
+    photo.add_argument("--repeats", type=int_range(1), default=1, help="runs of each path, alternated")
+    photo.add_argument("--random-weights", action="store_true", help="time without a checkpoint")
+    photo.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
+    add_attention_options(photo, kind=False)
+    add_json_option(photo)
+    photo.set_defaults(handler=_photo)
+
     paper = kinds.add_parser("paper", help="the paper's tables and plots on this machine, as a markdown report")
     paper.add_argument("--data", type=Path, required=True,
                        help="folder holding dehazing pairs (sub-folders hazy/ and GT/), e.g. ../shared/testimages/dehaze")
@@ -64,6 +82,31 @@ def _paper(args: argparse.Namespace) -> int:
     report = run_report(args.data, args.out, QUICK if args.quick else FULL,
                         log=lambda step: print(f"nystra: {step}", file=sys.stderr, flush=True))
     print(report)
+    return 0
+
+
+def _photo(args: argparse.Namespace) -> int:
+    from ..research.photobench import bench_photo
+
+    # loaded here too: the descriptor's facts (window, scale), and missing weights fail before any run
+    described = load_model(args.model, args.weights, random_weights=args.random_weights).descriptor
+    spec, window = (EXACT, args.window) if args.attention == "exact" else fast_setting(args, described.fast)
+    picture = None if args.input is None else read_image(args.input).rgb
+    r = bench_photo(described, args.megapixels, picture=picture, spec=spec, window=window,
+                    tile=args.tile, repeats=args.repeats,
+                    execution=Execution(precision=args.precision), weights=args.weights,
+                    random_weights=args.random_weights,
+                    log=lambda line: print(f"nystra: {line}", file=sys.stderr, flush=True))
+    fidelity = "identical" if r["psnr_vs_baseline"] is None else f"{r['psnr_vs_baseline']:.1f} dB"
+    emit(r, args.json, (
+        f"{r['model']}, {r['attention']}, a {r['size'][0]}x{r['size'][1]} photo ({r['megapixels']:.1f} MP) in "
+        f"{r['tiles']} tile(s) of {r['tile']} px; median of {r['repeats']}, alternated\n"
+        f"  today's eager path ({r['baseline_execution']})  {r['baseline_seconds']:8.1f} s  "
+        f"peak {r['baseline_peak_rss_mb']:6.0f} MB\n"
+        f"  default path ({r['execution']})  {r['seconds']:8.1f} s  peak {r['peak_rss_mb']:6.0f} MB  "
+        f"({r['megapixels_per_s']:.3f} MP/s, first progress after {r['first_progress_seconds']:.2f} s)\n"
+        f"  speed-up {r['speedup']:.2f}x, default vs baseline picture: {fidelity} PSNR"
+    ))
     return 0
 
 

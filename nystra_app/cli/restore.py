@@ -19,6 +19,7 @@ from ..engine import (
 )
 from ..engine.batch import output_name
 from ..engine.budget import Budget, PixelBudget, describe_seconds, read_within_budget
+from ..engine.execution import PRECISIONS, Execution
 from ..engine.imageio import OUTPUT_FORMATS
 from ..engine.outputs import OutputNames, check_output_folder
 from ..jobs import run_to_end
@@ -45,6 +46,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, metavar="OUTDIR")
     add_model_options(parser)
     add_attention_options(parser)
+    parser.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                        help="bf16: opt-in, changes the picture slightly; faster only on CPUs with native bf16 "
+                             "(avx512_bf16, AMX) and on GPUs (see `nystra bench photo --precision bf16`)")
     parser.add_argument("--format", choices=[f.ext[1:] for f in OUTPUT_FORMATS], default=None,
                         help="output format (default: the input's; 16-bit and alpha kept where it allows)")
     parser.add_argument("--max-megapixels", type=float_range(*MEGAPIXELS), default=None, metavar="MP",
@@ -102,7 +106,8 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
     target = run_state.names.claim(args.outdir / (output_name(path.stem, model.descriptor.id, label) + ext))
     progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, leave=False)  # stderr: shown with --json too
     with progress:
-        job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile)
+        job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile,
+                              execution=Execution(precision=args.precision))
         result = run_to_end(job, lambda event: _show(progress, event))
     write_image(target, result.picture, protect=args.inputs)
     return {"input": str(path), "output": str(target), "seconds": result.seconds,

@@ -21,6 +21,7 @@ from ..attention import AttentionSpec
 from ..models import LoadedModel, collect_stats, set_attention_timing
 from ..jobs import relay
 from .device import resolve_device
+from .execution import DEFAULT, Execution, allocator_for, model_forward
 from .imageio import Picture
 from .small import crop_output, pad_to_min_side
 from .steps import StepProgress, watch_steps
@@ -78,8 +79,10 @@ def restore_picture(
     tile: int | None = None,
     cancel: threading.Event | None = None,
     on_step: Callable[[StepProgress], None] | None = None,
+    execution: Execution = DEFAULT,
 ) -> Generator[TileProgress, None, RestoreResult]:
-    """Restore `picture`; yields a TileProgress per tile and returns the RestoreResult.
+    """Restore `picture`; yields a TileProgress when the tiles are planned (index 0) and per tile,
+    and returns the RestoreResult.
 
     `on_step` is called from inside each tile's forward pass (the calling thread) a few times a second.
     Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set (checked
@@ -93,16 +96,15 @@ def restore_picture(
     device = resolve_device(device)
     model.configure(spec, window)
     module.to(device)
-    low, span = described.input_range[0], described.input_range[1] - described.input_range[0]
     height, width = picture.rgb.shape[:2]
     smallest = described.size_rules(window).min_side  # a smaller picture is padded up to it, then cropped back
     batch = pad_to_min_side(_to_model_layout(picture.rgb, described.channels), smallest)  # (B, channels, H', W') in [0, 1]
 
+    run_model = model_forward(module, execution, device, described.input_range)
+
     def forward(tile_input: Tensor) -> Tensor:
         watch.begin_tile()
-        if (low, span) == (0.0, 1.0):
-            return module(tile_input).clamp_(0.0, 1.0)
-        return ((module(tile_input * span + low) - low) / span).clamp_(0.0, 1.0)  # the model's range and back
+        return run_model(tile_input)
 
     set_attention_timing(module, True)
     collect_stats(module, reset=True)
@@ -112,10 +114,11 @@ def restore_picture(
 
     def record(event: TileProgress) -> None:
         nonlocal tile_seconds, last_tile
-        tile_seconds = tile_seconds[: event.index - 1] + [event.seconds]  # restarts after a back-off
+        if event.index:  # index 0: tiles planned, none run yet (again after a back-off)
+            tile_seconds = tile_seconds[: event.index - 1] + [event.seconds]
         last_tile = event.tile
     try:
-        with torch.inference_mode(), watch_steps(module, cancel, on_step) as watch:
+        with torch.inference_mode(), allocator_for(execution), watch_steps(module, cancel, on_step) as watch:
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(max(described.window(window)), scale),
                               min_tile=smallest)

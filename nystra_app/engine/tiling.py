@@ -1,7 +1,8 @@
 """Tiled inference: large pictures in overlapping tiles, blended so no seam shows.
 
-A job (nystra_app.jobs): it yields a `TileProgress` after each tile and returns the assembled tensor, so a
-GUI worker can forward progress and cancel between tiles (`run_to_end` drains it for scripts).
+A job (nystra_app.jobs): it yields a `TileProgress` when it has planned the tiles (index 0, a first sign
+of life before a long first tile) and after each tile, and returns the assembled tensor, so a GUI worker
+or the CLI's bar can show progress and cancel between tiles (`run_to_end` drains it for scripts).
 The tile side is chosen from free memory unless given; on an out-of-memory error it is halved and
 the picture started again. A picture that fits is run whole: models with image-wide normalisation
 (DehazeFormer's) give slightly different results per tile, so tiling is a fallback, not a default.
@@ -37,7 +38,7 @@ class OutOfMemory(NystraError):
 
 @dataclass(frozen=True)
 class TileProgress:
-    index: int  # tiles done so far, 1-based
+    index: int  # tiles done so far; 0 when a pass is planned (a first sign of life before a long first tile)
     total: int
     seconds: float  # for this tile, transfers included
     tile: int  # the tile side in use (smaller after an out-of-memory back-off)
@@ -158,6 +159,7 @@ def _tiled_pass(
     out: Tensor | None = None
     weight_sum = torch.zeros(1, 1, H * scale, W * scale)
     done = 0
+    yield TileProgress(done, total, 0.0, side)
     for y in rows:
         for x in cols:
             check_cancel(cancel, "restore")

@@ -16,7 +16,7 @@ MIN_SECONDS_FOR_ETA = 1.0
 
 
 class PictureProgress:
-    """Fraction of one picture done; `total` tiles is known after the first tile (1 until then)."""
+    """Fraction of one picture done; `total` tiles is known from the planned event (index 0) on."""
 
     def __init__(self) -> None:
         self.total = 1

@@ -119,6 +119,8 @@ class TimingPanel(QWidget):
         self._tile_bars.setOpts(x=[], height=[], brush=COLOURS[mode])
 
     def add_tile(self, event: TileProgress) -> None:
+        if not event.index:  # the tiles are planned, none has run
+            return
         self._tile_seconds = self._tile_seconds[: event.index - 1] + [event.seconds]
         count = len(self._tile_seconds)
         self._tile_bars.setOpts(x=list(range(1, count + 1)), height=self._tile_seconds, brush=COLOURS[self._mode])

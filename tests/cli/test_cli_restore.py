@@ -115,3 +115,21 @@ def test_fast_says_when_it_is_not_faster(tmp_path, tiny_registry_model, capsys):
     err = capsys.readouterr().err
     assert get_entry(MODEL).fast.faster is False
     assert f"nystra: note: Fast is not faster for {MODEL}" in err
+
+
+def test_progress_shows_the_planned_tiles_before_the_first_one_ends(tmp_path, tiny_registry_model, capsys):
+    source = write_image(tmp_path / "a.png", rgb())
+    assert main(["restore", str(source), "-o", str(tmp_path / "out"), "--model", MODEL, "--tile", "64"]) == 0
+    err = capsys.readouterr().err
+    assert "0/1" in err and err.index("0/1") < err.index("1/1")
+
+
+def test_bf16_is_opt_in_and_close_to_fp32(tmp_path, tiny_registry_model, capsys):
+    source = write_image(tmp_path / "a.png", rgb(), bit_depth=16)
+    outputs = {}
+    for precision in ("fp32", "bf16"):
+        out = tmp_path / precision
+        assert main(["restore", str(source), "-o", str(out), "--model", MODEL, "--precision", precision]) == 0
+        outputs[precision] = read_image(out / f"a_{MODEL}_exact.png").rgb
+    assert not np.array_equal(outputs["fp32"], outputs["bf16"])
+    assert np.abs(outputs["fp32"] - outputs["bf16"]).mean() < 0.02

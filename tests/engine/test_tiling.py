@@ -59,20 +59,20 @@ def test_conv_model_tiles_blend_without_seams():
 def test_one_tile_when_the_picture_fits():
     image = smooth_image(40, 50)
     events, out = collect(run_tiled(blur, image))
-    assert len(events) == 1 and events[0].total == 1 and torch.equal(out, blur(image))
+    assert [e.index for e in events] == [0, 1] and events[0].total == 1 and torch.equal(out, blur(image))
 
 
 def test_progress_events_count_and_order():
     events, _ = collect(run_tiled(pointwise, smooth_image(), scale=2, tile=64, overlap=16))
     rows, cols = len(tile_starts(150, 64, 16)), len(tile_starts(200, 64, 16))
-    assert [e.index for e in events] == list(range(1, rows * cols + 1))
+    assert [e.index for e in events] == list(range(rows * cols + 1))  # 0: planned, before the first tile
     assert all(isinstance(e, TileProgress) and e.total == rows * cols and e.seconds >= 0 for e in events)
 
 
 def test_cancel_between_tiles():
     cancel = threading.Event()
     gen = run_tiled(pointwise, smooth_image(), scale=2, tile=64, cancel=cancel)
-    next(gen)
+    assert next(gen).index == 0 and next(gen).index == 1
     cancel.set()
     with pytest.raises(Cancelled):
         next(gen)

@@ -53,7 +53,7 @@ def model_forward(module: nn.Module, execution: Execution, device: torch.device,
     always matches the run at hand.
     """
     layout = torch.channels_last if execution.channels_last else torch.contiguous_format
-    module.to(memory_format=layout)
+    module.to(memory_format=layout)  # type: ignore[call-overload]  # documented, but not in torch's overloads
     autocast = execution.precision == "bf16"
     low, span = input_range[0], input_range[1] - input_range[0]
 

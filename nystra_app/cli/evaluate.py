@@ -11,6 +11,7 @@ from tqdm import tqdm
 from ..engine import Evaluation, Pair, evaluate, gaussian_noise, pair_folders
 from ..engine.evaluate import list_images
 from ..errors import NystraError
+from ..models.padding import PADDINGS
 from .common import (
     add_attention_options,
     add_json_option,
@@ -35,6 +36,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N inputs")
     parser.add_argument("--noise-sigma", type=float, default=None, metavar="S",
                         help="add seeded Gaussian noise of S (0..255 scale) to the inputs (denoisers)")
+    parser.add_argument("--padding", choices=PADDINGS, default="official",
+                        help="official: pad as the model's official test script does, so published numbers "
+                             "are reproduced (default); reflect: our padding, as `restore` and the app use")
     add_attention_options(parser, kind=False)
     add_json_option(parser)
     parser.set_defaults(handler=run)
@@ -45,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     model = load_chosen_model(args)
     spec, window = fast_setting(args, model.entry)
     degrade = None if args.noise_sigma is None else gaussian_noise(args.noise_sigma)
-    job = evaluate(model, pairs, spec, window=window, device=args.device, tile=args.tile, degrade=degrade)
+    job = evaluate(model, pairs, spec, window=window, device=args.device, tile=args.tile, degrade=degrade,
+                   padding=args.padding)
     with tqdm(total=len(pairs), unit="image", file=sys.stderr, disable=args.json, leave=False) as progress:
         while True:
             try:

@@ -25,6 +25,7 @@ from ..models import (
     configure_attention,
     set_attention_timing,
 )
+from ..models.padding import Padding, run_padded
 from .device import resolve_device
 from .imageio import Picture
 from .tiling import TileProgress, run_tiled
@@ -94,8 +95,12 @@ def restore_picture(
     device: torch.device | str = "cpu",
     tile: int | None = None,
     cancel: threading.Event | None = None,
+    padding: Padding = "reflect",
 ) -> Generator[TileProgress, None, RestoreResult]:
     """Restore `picture`; yields a TileProgress per tile and returns the RestoreResult.
+
+    `padding` (see models.padding) is applied to each tile: "official" reproduces an official test
+    script only where the picture is one tile.
 
     Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set.
     A gray picture on an RGB model is run as RGB and converted back; an RGB picture on a gray
@@ -111,7 +116,7 @@ def restore_picture(
     batch = _to_model_layout(picture.rgb, model_channels)  # (B, model_channels, H, W)
 
     def forward(tile_input: Tensor) -> Tensor:
-        return module(tile_input).clamp_(0.0, 1.0)
+        return run_padded(module, tile_input, padding).clamp_(0.0, 1.0)
 
     set_attention_timing(module, True)
     collect_stats(module, reset=True)

@@ -268,6 +268,11 @@ class DehazeFormer(nn.Module):
         self.layer5 = stage(4)
         self.patch_unembed = Upsample(dims[4], c.out_chans, factor=1, kernel=3)
 
+    def official_test_padding(self, image: Tensor) -> tuple[Tensor, int, int]:
+        """The official test script pads nothing itself: the model's own reflection to a multiple of
+        4 (in `forward`, as the official `check_image_size`) is the whole of it."""
+        return image, 0, 0
+
     def forward(self, image: Tensor) -> Tensor:
         H, W = image.shape[2:]
         x = image * 2 - 1

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from .switch import windowed_layers
 from .table_attention import TableBiasAttention
-from .windows import pad_to_multiple, shift_regions, windowed
+from .windows import pad_flip_past_multiple, pad_to_multiple, shift_regions, windowed
 
 RGB_MEAN = (0.4488, 0.4371, 0.4040)  # DIV2K mean the official models subtract
 UPSAMPLE_FEATURES = 64  # channels of the classical-SR reconstruction head
@@ -184,6 +184,11 @@ class SwinIR(nn.Module):
     def input_multiple(self) -> int:
         """What height and width the padded input must be multiples of: the current window."""
         return max(layer.window for layer in windowed_layers(self))
+
+    def official_test_padding(self, image: Tensor) -> tuple[Tensor, int, int]:
+        """The input as main_test_swinir.py pads it (mirrored past the next multiple of the trained
+        window), and where the picture sits in it (top, left)."""
+        return pad_flip_past_multiple(image, self.config.window_size), 0, 0
 
     def _deep_features(self, x: Tensor) -> Tensor:
         """(B, C, H, W) shallow features -> deep features plus the long skip, same shape."""

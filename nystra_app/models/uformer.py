@@ -13,10 +13,11 @@ Inference windows and padding:
   the window never shifts, whatever the input size. The official test scripts build with
   `img_size` = 128, so the bottleneck (128 / 16 = 8 = the window) never shifts, even on the
   256-pixel and larger pictures they evaluate;
-- at run time a level whose map is no larger than the (possibly enlarged) window uses one
-  window of that side and no shift, as the official code does at `img_size`; that keeps a larger
-  inference window from padding the deep levels (a 128-pixel input would otherwise grow to 512
-  for window 32);
+- at run time a level whose map is smaller than the (possibly enlarged) window uses one window
+  of that side and no shift; that keeps a larger inference window from padding the deep levels
+  (a 128-pixel input would otherwise grow to 512 for window 32). A map of exactly one window
+  still shifts where the block was built to, as the official code does (a model built with
+  img_size 256 shifts its 8 x 8 bottleneck on a 128-pixel input);
 - the modulator, learned for the trained window, is tiled over a larger window: each token gets
   the embedding of its position modulo the trained window, as it would in a trained-size window.
 """
@@ -29,7 +30,7 @@ import torch
 from torch import Tensor, nn
 
 from .table_attention import TableBiasAttention
-from .windows import pad_to_multiple, windowed
+from .windows import pad_centred_square, pad_to_multiple, windowed
 
 DOWNSAMPLINGS = 4
 
@@ -140,7 +141,7 @@ class LeWinBlock(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         side = min(x.shape[1], x.shape[2])
-        fits = side > self.window  # a map no larger than the window is one window, never shifted
+        fits = side >= self.window  # a map smaller than the window is one window, never shifted
         window = self.window if fits else side
         shift = window // 2 if self.shifted and fits else 0
 
@@ -208,6 +209,11 @@ class Uformer(nn.Module):
     def input_multiple(self) -> int:
         """What height and width the padded input must be multiples of (see the module docstring)."""
         return self.config.win_size * 2**DOWNSAMPLINGS
+
+    def official_test_padding(self, image: Tensor) -> tuple[Tensor, int, int]:
+        """The input as the official test scripts pad it ('expand2square': zeros around a centred
+        square, side a multiple of 128), and where the picture sits in it (top, left)."""
+        return pad_centred_square(image, self.input_multiple())
 
     def forward(self, image: Tensor) -> Tensor:
         H, W = image.shape[2:]

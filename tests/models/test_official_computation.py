@@ -5,8 +5,9 @@ official block does — roll, partition, an explicit (nW, N, N) shift mask of -1
 official slicing, the bias gathered from the table by the official index (or DehazeFormer's MLP
 on its log offsets), softmax, merge, roll back — with the window and shift the official
 constructor would fix. The convolutions and MLPs around the blocks are shared. Our model, run
-unchanged, must give the same output at 128 and 256 px: at 256 px a Uformer built with
-img_size 128 keeps its bottleneck unshifted, as the official model does.
+unchanged, must give the same output at 128 and 256 px: a Uformer keeps the shifts its img_size
+gave it at any input size (unshifted bottleneck at 256 px for img_size 128 and 4 x win_size;
+a shifted single-window bottleneck at 128 px for img_size 256).
 """
 
 from __future__ import annotations
@@ -176,6 +177,9 @@ BUILDERS = {
                                           num_heads=(2, 2), upsampler="")),
     "uformer": lambda: Uformer(UformerConfig(img_size=64, embed_dim=4, win_size=4, depths=(2,) * 9,
                                              num_heads=(1, 1, 2, 2, 2, 2, 2, 1, 1), modulator=True)),
+    # Built as trained on 256-pixel patches (GoPro): at 128 px its bottleneck is one shifted window.
+    "uformer-img256": lambda: Uformer(UformerConfig(img_size=256, embed_dim=4, win_size=8, depths=(2,) * 9,
+                                                    num_heads=(1, 1, 2, 2, 2, 2, 2, 1, 1), modulator=True)),
 }
 
 

@@ -63,8 +63,41 @@ def detect_dehazeformer(state: Mapping[str, Tensor]) -> dict[str, Any] | None:
     }
 
 
+def detect_uformer(state: Mapping[str, Tensor]) -> dict[str, Any] | None:
+    """Uformer's nine layers (four encoder levels, the bottleneck `conv`, four decoder levels), read
+    from the official parameter names. `img_size` leaves no trace in the weights: it takes the
+    official test scripts' 128 (see UformerConfig)."""
+    stem = state.get("input_proj.proj.0.weight")  # (embed_dim, dd_in, 3, 3)
+    head = state.get("output_proj.proj.0.weight")  # (in_chans, 2 * embed_dim, 3, 3)
+    if stem is None or head is None or stem.ndim != 4:
+        return None
+    depths, heads = [], []
+    window = 0
+    for layer in [f"encoderlayer_{i}" for i in range(4)] + ["conv"] + [f"decoderlayer_{i}" for i in range(4)]:
+        prefix = f"{layer}.blocks."
+        blocks = {int(key[len(prefix):].split(".", 1)[0]) for key in state if key.startswith(prefix)}
+        table = state.get(f"{prefix}0.attn.relative_position_bias_table")  # ((2w - 1)², heads)
+        if not blocks or table is None or f"{prefix}0.attn.qkv.to_q.weight" not in state:
+            return None
+        depths.append(max(blocks) + 1)
+        heads.append(table.shape[1])
+        window = (math.isqrt(table.shape[0]) + 1) // 2
+    hidden, dim = state["encoderlayer_0.blocks.0.mlp.linear1.0.weight"].shape
+    return {
+        "embed_dim": stem.shape[0],
+        "win_size": window,
+        "depths": depths,
+        "num_heads": heads,
+        "modulator": "decoderlayer_0.blocks.0.modulator.weight" in state,
+        "dd_in": stem.shape[1],
+        "in_chans": head.shape[0],
+        "mlp_ratio": hidden / dim,
+    }
+
+
 DETECTORS: dict[str, Detector] = {
     "dehazeformer": detect_dehazeformer,
+    "uformer": detect_uformer,
 }
 
 DEFAULT_TASKS: dict[str, Task] = {

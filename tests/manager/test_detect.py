@@ -13,10 +13,11 @@ from nystra_app.models import CheckpointError, load_strict, read_state_dict, unw
 from nystra_app.models.architectures import build
 from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import VARIANTS, DehazeFormerConfig
+from nystra_app.models.uformer import UformerConfig
 
 LAYOUTS = json.loads((Path(__file__).resolve().parents[1] / "data" / "checkpoint_layouts.json").read_text())
 DEHAZEFORMER = sorted(name for name in LAYOUTS if name.startswith("dehazeformer-"))
-OTHERS = sorted(name for name in LAYOUTS if not name.startswith("dehazeformer-"))
+UFORMER = sorted(name for name in LAYOUTS if name.startswith("uformer-"))
 
 
 def zeros_state(name: str) -> dict[str, torch.Tensor]:
@@ -36,9 +37,22 @@ def test_every_official_dehazeformer_layout_is_detected_exactly(name: str) -> No
     load_strict(model, state, name)  # raises if any key or shape differs
 
 
-@pytest.mark.parametrize("name", OTHERS)
-def test_other_architectures_are_not_taken_for_dehazeformer(name: str) -> None:
-    assert DETECTORS["dehazeformer"](zeros_state(name)) is None
+@pytest.mark.parametrize("name", UFORMER)
+def test_every_official_uformer_layout_is_detected_exactly(name: str) -> None:
+    state = zeros_state(name)
+    arch, config = detect(state, name)
+    assert arch == "uformer"
+    assert config_from_dict(UformerConfig, config) == config_from_dict(UformerConfig, LAYOUTS[name]["config"])
+    with torch.device("meta"):
+        model = build(arch, config)
+    load_strict(model, state, name)
+
+
+@pytest.mark.parametrize("arch", sorted(DETECTORS))
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_other_architectures_are_not_taken_for_this_one(arch: str, name: str) -> None:
+    if not name.startswith(f"{arch}-"):
+        assert DETECTORS[arch](zeros_state(name)) is None
 
 
 def test_unrecognised_keys_name_what_was_seen_and_what_is_known() -> None:

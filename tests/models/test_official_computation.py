@@ -161,7 +161,7 @@ def _with_reference_blocks(model: nn.Module) -> nn.Module:
     return model
 
 
-def _perturbed(model: nn.Module) -> nn.Module:
+def perturbed(model: nn.Module) -> nn.Module:
     """Random weights plus noise on every parameter (zero-initialised bias tables included)."""
     with torch.no_grad():
         for p in model.parameters():
@@ -186,8 +186,8 @@ BUILDERS = {
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("arch", sorted(BUILDERS))
 def test_equals_the_official_computation(arch: str, size: int) -> None:
-    model = _perturbed(BUILDERS[arch]())
-    reference = _with_reference_blocks(_perturbed(BUILDERS[arch]()))
+    model = perturbed(BUILDERS[arch]())
+    reference = _with_reference_blocks(perturbed(BUILDERS[arch]()))
     reference.load_state_dict(model.state_dict())
     x = torch.rand(1, 3, size, size)
     with torch.no_grad():
@@ -198,8 +198,8 @@ def test_equals_the_official_computation(arch: str, size: int) -> None:
 
 def test_the_reference_sees_a_wrong_shift() -> None:
     """The check can fail: shifting the Uformer bottleneck, which img_size 64 leaves unshifted, is caught."""
-    model = _perturbed(BUILDERS["uformer"]())
-    reference = _with_reference_blocks(_perturbed(BUILDERS["uformer"]()))
+    model = perturbed(BUILDERS["uformer"]())
+    reference = _with_reference_blocks(perturbed(BUILDERS["uformer"]()))
     reference.load_state_dict(model.state_dict())
     model.conv.blocks[1].shifted = True
     x = torch.rand(1, 3, 128, 128)

@@ -12,6 +12,7 @@ from nystra_app.models.uformer import Uformer
 from nystra_app.models.windows import pad_centred_square, pad_flip_past_multiple
 
 from .test_dehazeformer import TINY as TINY_DEHAZE
+from .test_official_computation import perturbed
 from .test_swinir import TINY as TINY_SWINIR
 from .test_uformer import TINY as TINY_UFORMER
 
@@ -34,15 +35,8 @@ def test_centred_square_of_zeros() -> None:
     assert float(square.sum()) == pytest.approx(float(x.sum()), rel=1e-6)  # zeros everywhere else
 
 
-def _perturbed(model: torch.nn.Module) -> torch.nn.Module:
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(torch.randn_like(p) * 0.05)
-    return model.eval()
-
-
 def test_swinir_official_padding_is_its_test_script() -> None:
-    model = _perturbed(SwinIR(TINY_SWINIR))
+    model = perturbed(SwinIR(TINY_SWINIR))
     x = torch.rand(1, 3, 16, 12)  # multiples of the window 4: the script still adds one
     with torch.inference_mode():
         official = run_padded(model, x, "official")
@@ -55,7 +49,7 @@ def test_swinir_official_padding_is_its_test_script() -> None:
 
 
 def test_uformer_official_padding_is_a_centred_zero_square() -> None:
-    model = _perturbed(Uformer(TINY_UFORMER))
+    model = perturbed(Uformer(TINY_UFORMER))
     x = torch.rand(1, 3, 48, 40)
     with torch.inference_mode():
         official = run_padded(model, x, "official")
@@ -69,7 +63,7 @@ def test_uformer_official_padding_is_a_centred_zero_square() -> None:
 
 
 def test_dehazeformer_official_padding_is_its_own() -> None:
-    model = _perturbed(DehazeFormer(TINY_DEHAZE))
+    model = perturbed(DehazeFormer(TINY_DEHAZE))
     x = torch.rand(1, 3, 21, 30)
     with torch.inference_mode():
         assert torch.equal(run_padded(model, x, "official"), run_padded(model, x, "reflect"))

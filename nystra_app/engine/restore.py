@@ -18,8 +18,9 @@ import torch
 from torch import Tensor
 
 from ..attention import AttentionSpec
-from ..models import LoadedModel, collect_stats, set_attention_timing
 from ..jobs import relay
+from ..models import LoadedModel, collect_stats, set_attention_timing
+from ..models.padding import Padding, run_padded
 from .device import resolve_device
 from .imageio import Picture
 from .small import crop_output, pad_to_min_side
@@ -78,10 +79,13 @@ def restore_picture(
     tile: int | None = None,
     cancel: threading.Event | None = None,
     on_step: Callable[[StepProgress], None] | None = None,
+    padding: Padding = "reflect",
 ) -> Generator[TileProgress, None, RestoreResult]:
     """Restore `picture`; yields a TileProgress per tile and returns the RestoreResult.
 
     `on_step` is called from inside each tile's forward pass (the calling thread) a few times a second.
+    `padding` (see models.padding) is applied to each tile: "official" reproduces an official test
+    script only where the picture is one tile.
     Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set (checked
     before every layer, so a run stops within one layer's time).
     A picture smaller than one window at the model's deepest stage is padded, and its output cropped.
@@ -101,8 +105,9 @@ def restore_picture(
     def forward(tile_input: Tensor) -> Tensor:
         watch.begin_tile()
         if (low, span) == (0.0, 1.0):
-            return module(tile_input).clamp_(0.0, 1.0)
-        return ((module(tile_input * span + low) - low) / span).clamp_(0.0, 1.0)  # the model's range and back
+            return run_padded(module, described, tile_input, padding).clamp_(0.0, 1.0)
+        # The model's range and back; official padding (zeros included) is in the model's range, as the scripts pad.
+        return ((run_padded(module, described, tile_input * span + low, padding) - low) / span).clamp_(0.0, 1.0)
 
     set_attention_timing(module, True)
     collect_stats(module, reset=True)

@@ -13,6 +13,7 @@ a shifted single-window bottleneck at 128 px for img_size 256).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from types import MethodType
 
 import pytest
@@ -153,12 +154,17 @@ def _with_reference_blocks(model: nn.Module) -> nn.Module:
         if isinstance(module, SwinBlock):
             ws = module.trained_window
             shift = ws // 2 if module.shifted else 0
-            module.forward = MethodType(lambda b, x, ws=ws, shift=shift: swin_reference(b, x, ws, shift), module)
+            _route(module, lambda b, x, ws=ws, shift=shift: swin_reference(b, x, ws, shift))
         if isinstance(module, MixingLayer) and module.use_attn:
             ws = module.trained_window
             shift = ws // 2 if module.shifted else 0
-            module.forward = MethodType(lambda m, x, ws=ws, shift=shift: dehaze_reference(m, x, ws, shift), module)
+            _route(module, lambda m, x, ws=ws, shift=shift: dehaze_reference(m, x, ws, shift))
     return model
+
+
+def _route(module: nn.Module, forward: Callable[..., Tensor]) -> None:
+    """Replace one module's forward (typed as nn.Module, whose `forward` is an assignable attribute)."""
+    module.forward = MethodType(forward, module)
 
 
 def perturbed(model: nn.Module) -> nn.Module:

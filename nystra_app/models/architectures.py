@@ -18,6 +18,9 @@ from .checkpoint import CheckpointError
 from .registry import Task, builtin_registry
 
 Detector = Callable[[Mapping[str, Tensor]], "dict[str, Any] | None"]
+OfficialPadding = Callable[[Tensor, int], "tuple[Tensor, int, int]"]
+"""(B, C, H, W) picture, trained window -> the picture as the official test script pads it, and where
+the picture sits in it (top, left)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Architecture:
     pad_multiple: Callable[[int, int], int]  # (window, trained window) -> what the model pads its input to
     tiling_changes_result: bool  # image-wide statistics: a tiled picture differs from the whole one
     input_range: tuple[float, float] = (0.0, 1.0)
+    official_padding: OfficialPadding | None = None  # None: the official test adds nothing to the model's own
 
 
 def known_architectures() -> tuple[str, ...]:

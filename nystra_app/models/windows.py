@@ -44,6 +44,26 @@ def pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
     return pad_reflect(x, (0, (-W) % multiple, 0, (-H) % multiple))
 
 
+def pad_flip_past_multiple(x: Tensor, multiple: int) -> Tensor:
+    """SwinIR's main_test_swinir.py: (B, C, H, W) extended at the bottom and right by its own mirror
+    image (edge row included) up to the next multiple strictly above each side, so a side that is
+    already a multiple still gains a whole `multiple`."""
+    H, W = x.shape[-2:]
+    x = torch.cat([x, x.flip(-2)], dim=-2)[..., : (H // multiple + 1) * multiple, :]
+    return torch.cat([x, x.flip(-1)], dim=-1)[..., : (W // multiple + 1) * multiple]
+
+
+def pad_centred_square(x: Tensor, multiple: int) -> tuple[Tensor, int, int]:
+    """Uformer's test scripts ('expand2square'): (B, C, H, W) placed in the middle of a square of
+    zeros whose side is max(H, W) rounded up to `multiple`; returns it and the picture's top, left."""
+    H, W = x.shape[-2:]
+    side = -(-max(H, W) // multiple) * multiple
+    top, left = (side - H) // 2, (side - W) // 2
+    square = x.new_zeros(*x.shape[:-2], side, side)
+    square[..., top : top + H, left : left + W] = x
+    return square, top, left
+
+
 def shift_regions(height: int, width: int, window: int, shift: int, device: torch.device | None = None) -> Tensor:
     """(nW, N) labels of Swin's shifted-window regions for a (height, width) map rolled by -shift.
 

@@ -32,6 +32,17 @@ def test_eval_json_on_a_tiny_dataset(tmp_path, tiny_registry_model, capsys):
     assert keys <= set(report["mean"]) and all(math.isfinite(report["mean"][k]) for k in keys)
 
 
+def test_eval_pads_as_the_official_test_script_unless_told(tmp_path, tiny_registry_model, capsys):
+    inputs, targets = dataset(tmp_path)
+    args = ["eval", "--model", MODEL, "--inputs", str(inputs), "--targets", str(targets), "--limit", "1", "--json"]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["padding"] == "official"
+    assert main([*args, "--padding", "reflect"]) == 0
+    assert json.loads(capsys.readouterr().out)["padding"] == "reflect"
+    assert main([*args, "--padding", "zeros"]) == 1  # the CLI's error boundary: one line, exit 1
+    assert "invalid choice: 'zeros'" in capsys.readouterr().err
+
+
 def test_eval_table_and_limit(tmp_path, tiny_registry_model, capsys):
     inputs, targets = dataset(tmp_path)
     assert main(["eval", "--model", MODEL, "--inputs", str(inputs), "--targets", str(targets), "--limit", "1"]) == 0

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from nystra_app.models import CheckpointError, build, detect, get_architecture, load_strict, read_state_dict, unwrap
+from nystra_app.models.architectures import known_architectures
 from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import VARIANTS, DehazeFormerConfig
 from nystra_app.models.swinir import SwinIRConfig
@@ -46,12 +47,18 @@ def test_every_official_swinir_and_uformer_layout_is_detected_exactly(name: str)
     state = zeros_state(name)
     arch, config = detect(state, name)
     assert arch == name.split("-")[0]
-    assert get_architecture("dehazeformer").detect(state) is None
     official: object = config_from_dict(CONFIGS[arch], LAYOUTS[name]["config"])
     assert config_from_dict(CONFIGS[arch], config) == official
     with torch.device("meta"):
         model = build(arch, config)
     load_strict(model, state, name)
+
+
+@pytest.mark.parametrize("arch", known_architectures())
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_other_architectures_are_not_taken_for_this_one(arch: str, name: str) -> None:
+    if not name.startswith(f"{arch}-"):
+        assert get_architecture(arch).detect(zeros_state(name)) is None
 
 
 def test_unrecognised_keys_name_what_was_seen_and_what_is_known() -> None:

@@ -53,4 +53,3 @@ def detect_dehazeformer(state: Mapping[str, Tensor]) -> dict[str, Any] | None:
         "in_chans": stem.shape[1],
         "out_chans": head.shape[0],
     }
-

@@ -6,6 +6,7 @@ from torch import nn
 
 from ..architectures import Architecture
 from ..configs import config_from_dict
+from ..windows import pad_flip_past_multiple
 from .detect import detect_swinir
 from .model import SwinIR, SwinIRConfig
 
@@ -22,6 +23,8 @@ ARCHITECTURE = Architecture(
     downsampling=1,  # every block works at full resolution
     pad_multiple=lambda window, trained: window,
     tiling_changes_result=False,  # windows only: blended tiles match the whole picture away from seams
+    # main_test_swinir.py mirrors past the next multiple of the window (a whole one more at a multiple).
+    official_padding=lambda image, trained: (pad_flip_past_multiple(image, trained), 0, 0),
 )
 
 __all__ = ["ARCHITECTURE", "SwinIR", "SwinIRConfig"]

@@ -6,6 +6,7 @@ from torch import nn
 
 from ..architectures import Architecture
 from ..configs import config_from_dict
+from ..windows import pad_centred_square
 from .detect import detect_uformer
 from .model import DOWNSAMPLINGS, Uformer, UformerConfig
 
@@ -22,6 +23,8 @@ ARCHITECTURE = Architecture(
     downsampling=2**DOWNSAMPLINGS,
     pad_multiple=lambda window, trained: trained * 2**DOWNSAMPLINGS,  # every level a multiple of the trained window
     tiling_changes_result=False,
+    # The official test scripts' 'expand2square': zeros around a centred square, side a multiple of 128.
+    official_padding=lambda image, trained: pad_centred_square(image, trained * 2**DOWNSAMPLINGS),
 )
 
 __all__ = ["ARCHITECTURE", "Uformer", "UformerConfig"]

@@ -15,7 +15,8 @@ LEVELS = [f"encoderlayer_{i}" for i in range(DOWNSAMPLINGS)] + ["conv"] + [f"dec
 
 def detect_uformer(state: Mapping[str, Tensor]) -> dict[str, Any] | None:
     """Depths by counting blocks per level, heads and window from the bias tables, the modulator
-    from its embedding; the training patch leaves no trace and keeps its default."""
+    from its embedding. `img_size` leaves no trace in the weights and keeps its default, 128, what the
+    official test scripts build with (it fixes which levels shift; see UformerConfig)."""
     proj = state.get("input_proj.proj.0.weight")
     if proj is None or f"{LEVELS[0]}.blocks.0.attn.relative_position_bias_table" not in state:
         return None

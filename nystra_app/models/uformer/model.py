@@ -8,9 +8,16 @@ added to every window before attention) in the decoder layers only.
 Inference windows and padding:
 - the input is reflect-padded to a multiple of 16 x the trained window (the official test
   scripts' factor of 128 for window 8), so every level's map is a multiple of the trained window;
-- as in the official code, a level whose map is no larger than the window in its shorter side
-  uses one window of that side and no shift; that keeps a larger inference window from padding
-  the deep levels (a 128-pixel input would otherwise grow to 512 for window 32);
+- which blocks shift is fixed when the model is built, from `img_size`, as the official
+  constructor fixes it: a level whose map at `img_size` (img_size / 2^level) is no larger than
+  the window never shifts, whatever the input size. The official test scripts build with
+  `img_size` = 128, so the bottleneck (128 / 16 = 8 = the window) never shifts, even on the
+  256-pixel and larger pictures they evaluate;
+- at run time a level whose map is smaller than the (possibly enlarged) window uses one window
+  of that side and no shift; that keeps a larger inference window from padding the deep levels
+  (a 128-pixel input would otherwise grow to 512 for window 32). A map of exactly one window
+  still shifts where the block was built to, as the official code does (a model built with
+  img_size 256 shifts its 8 x 8 bottleneck on a 128-pixel input);
 - the modulator, learned for the trained window, is tiled over a larger window: each token gets
   the embedding of its position modulo the trained window, as it would in a trained-size window.
 """
@@ -32,7 +39,7 @@ DOWNSAMPLINGS = 4
 class UformerConfig:
     """The official constructor arguments that the released checkpoints use."""
 
-    img_size: int = 128  # training patch size; no parameter depends on it
+    img_size: int = 128  # decides which levels shift (see the module docstring); no parameter depends on it
     embed_dim: int = 32
     win_size: int = 8
     token_projection: str = "linear"
@@ -50,6 +57,16 @@ class UformerConfig:
             raise ValueError("only token_projection='linear' and token_mlp='leff' (the released models) are supported")
         if len(self.depths) != 2 * DOWNSAMPLINGS + 1 or len(self.num_heads) != len(self.depths):
             raise ValueError(f"Uformer needs {2 * DOWNSAMPLINGS + 1} depths and num_heads")
+        if self.img_size < self.win_size * 2**DOWNSAMPLINGS:
+            # The official code then shrinks the deepest windows and their bias tables, which no
+            # released checkpoint has.
+            raise ValueError(f"Uformer img_size {self.img_size} must be at least {self.win_size * 2**DOWNSAMPLINGS}"
+                             f" (16 x win_size)")
+
+    def shifts_at(self, level: int) -> bool:
+        """Whether the odd blocks of a level (0 = full size, 4 = bottleneck) shift: the official
+        constructor's rule, decided from the map side at `img_size`."""
+        return self.shift_flag and self.img_size // 2**level > self.win_size
 
 
 
@@ -125,7 +142,7 @@ class LeWinBlock(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         side = min(x.shape[1], x.shape[2])
-        fits = side > self.window  # the official rule: a map no larger than the window is one window
+        fits = side >= self.window  # a map smaller than the window is one window, never shifted
         window = self.window if fits else side
         shift = window // 2 if self.shifted and fits else 0
 
@@ -139,10 +156,11 @@ class LeWinBlock(nn.Module):
 class UformerLayer(nn.Module):
     """Official 'BasicUformerLayer'."""
 
-    def __init__(self, dim: int, depth: int, num_heads: int, c: UformerConfig, modulator: bool) -> None:
+    def __init__(self, dim: int, depth: int, num_heads: int, c: UformerConfig, level: int, modulator: bool) -> None:
         super().__init__()
+        shifts = c.shifts_at(level)
         self.blocks = nn.ModuleList(
-            LeWinBlock(dim, num_heads, c, c.shift_flag and i % 2 == 1, modulator) for i in range(depth)
+            LeWinBlock(dim, num_heads, c, shifts and i % 2 == 1, modulator) for i in range(depth)
         )
 
     def forward(self, x: Tensor) -> Tensor:
@@ -179,14 +197,15 @@ class Uformer(nn.Module):
         self.input_proj = ConvStep("proj", nn.Conv2d(c.dd_in, dim, 3, padding=1), nn.LeakyReLU(inplace=True))
         self.output_proj = ConvStep("proj", nn.Conv2d(2 * dim, c.in_chans, 3, padding=1))
         for i in range(DOWNSAMPLINGS):
-            self.add_module(f"encoderlayer_{i}", UformerLayer(enc_dims[i], depths[i], heads[i], c, False))
+            self.add_module(f"encoderlayer_{i}", UformerLayer(enc_dims[i], depths[i], heads[i], c, i, False))
             self.add_module(f"dowsample_{i}", ConvStep("conv", nn.Conv2d(enc_dims[i], enc_dims[i + 1], 4, 2, 1)))
-        self.conv = UformerLayer(enc_dims[-1], depths[DOWNSAMPLINGS], heads[DOWNSAMPLINGS], c, False)
+        self.conv = UformerLayer(enc_dims[-1], depths[DOWNSAMPLINGS], heads[DOWNSAMPLINGS], c, DOWNSAMPLINGS, False)
         up_in = [enc_dims[-1]] + dec_dims[:-1]
         for i in range(DOWNSAMPLINGS):
             j = DOWNSAMPLINGS + 1 + i
             self.add_module(f"upsample_{i}", ConvStep("deconv", nn.ConvTranspose2d(up_in[i], dec_dims[i] // 2, 2, 2)))
-            self.add_module(f"decoderlayer_{i}", UformerLayer(dec_dims[i], depths[j], heads[j], c, c.modulator))
+            level = DOWNSAMPLINGS - 1 - i
+            self.add_module(f"decoderlayer_{i}", UformerLayer(dec_dims[i], depths[j], heads[j], c, level, c.modulator))
 
     def input_multiple(self) -> int:
         """What height and width the padded input must be multiples of (see the module docstring)."""

@@ -8,6 +8,8 @@ from typing import Any
 from torch import nn
 
 from .configs import config_from_dict
+from .dat import DAT
+from .dat import config_for as dat_config
 from .dehazeformer import VARIANTS as DEHAZEFORMER_VARIANTS
 from .dehazeformer import DehazeFormer, DehazeFormerConfig
 from .swinir import SwinIR, SwinIRConfig
@@ -20,6 +22,10 @@ def _dehazeformer(config: dict[str, Any]) -> nn.Module:
     return DehazeFormer(config_from_dict(DehazeFormerConfig, config))
 
 
+def _dat(config: dict[str, Any]) -> nn.Module:
+    return DAT(dat_config(config))
+
+
 def _swinir(config: dict[str, Any]) -> nn.Module:
     return SwinIR(config_from_dict(SwinIRConfig, config))
 
@@ -29,6 +35,7 @@ def _uformer(config: dict[str, Any]) -> nn.Module:
 
 
 ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
+    "dat": _dat,
     "dehazeformer": _dehazeformer,
     "swinir": _swinir,
     "uformer": _uformer,

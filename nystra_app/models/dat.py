@@ -112,7 +112,7 @@ class SpatialAttention(SwitchableAttention, DerivedBuffers):
     def __init__(self, dim: int, num_heads: int, window: tuple[int, int]) -> None:
         super().__init__()
         self.num_heads = num_heads
-        self.window = window
+        self.fixed_window = window
         self.scale = (dim // num_heads) ** -0.5
         self.pos = DynamicPosBias(dim // 4, num_heads)
 
@@ -120,7 +120,7 @@ class SpatialAttention(SwitchableAttention, DerivedBuffers):
         return self.pos(offsets)
 
     def derived_buffers(self) -> dict[str, Tensor]:
-        h, w = self.window
+        h, w = self.fixed_window
         dy, dx = torch.meshgrid(torch.arange(1 - h, h), torch.arange(1 - w, w), indexing="ij")
         pos = WindowGeometry(h, w).token_positions().long()
         rel = pos[:, None, :] - pos[None, :, :]
@@ -131,11 +131,12 @@ class SpatialAttention(SwitchableAttention, DerivedBuffers):
     def forward(self, qkv: Tensor, regions: Tensor | None) -> Tensor:
         """qkv: (3, B, Hp, Wp, C) map whose sides are multiples of the window -> (B, Hp, Wp, C)."""
         _, B, Hp, Wp, C = qkv.shape
-        windows = split_windows(qkv.reshape(3 * B, Hp, Wp, C), self.window)  # (3 * B * nW, N, C)
+        window = self.fixed_window
+        windows = split_windows(qkv.reshape(3 * B, Hp, Wp, C), window)  # (3 * B * nW, N, C)
         N = windows.shape[1]
         q, k, v = windows.reshape(3, -1, N, self.num_heads, C // self.num_heads).transpose(2, 3)
-        out = self.attend(q, k, v, scale=self.scale, window=self.window, bias_fn=self.bias, regions=regions)
-        return merge_windows(out.transpose(1, 2).reshape(-1, N, C), self.window, Hp, Wp)
+        out = self.attend(q, k, v, scale=self.scale, window=window, bias_fn=self.bias, regions=regions)
+        return merge_windows(out.transpose(1, 2).reshape(-1, N, C), window, Hp, Wp)
 
 
 class AdaptiveInteraction(nn.Module):
@@ -214,7 +215,7 @@ class AdaptiveSpatialAttention(AdaptiveInteraction, DerivedBuffers):
             regions = None
             if sh or sw:
                 half = torch.roll(half, shifts=(-sh, -sw), dims=(2, 3))
-                regions = shift_regions(Hp, Wp, attn.window, (sh, sw), x.device)
+                regions = shift_regions(Hp, Wp, attn.fixed_window, (sh, sw), x.device)
             out = attn(half, regions)
             if sh or sw:
                 out = torch.roll(out, shifts=(sh, sw), dims=(1, 2))

@@ -35,14 +35,16 @@ def configure_attention(model: nn.Module, spec: AttentionSpec, window: int | Non
     `reach` says how position biases answer offsets beyond the trained window (attention.reach).
 
     Raises ValueError before changing anything if the landmarks do not fit the window, or if the
-    reach cuts attention off, which only exact attention can do.
+    reach cuts attention off, which only exact attention can do. Modules whose window the
+    architecture fixes keep it whatever `window` says.
     """
     layers = windowed_layers(model)
-    if spec.uses_landmark_cells:
-        for layer in layers:
-            size = layer.trained_window if window is None else window
-            WindowGeometry(size, size, spec.landmarks)  # validates
     modules = attention_modules(model)
+    if spec.uses_landmark_cells:
+        shapes = {(size, size) for size in (layer.trained_window if window is None else window for layer in layers)}
+        shapes |= {m.fixed_window for m in modules if m.fixed_window is not None}
+        for height, width in shapes:
+            WindowGeometry(height, width, spec.landmarks)  # validates
     reaches = {m: OffsetReach(m.reach.trained, reach) for m in modules if isinstance(m, PositionBiasAttention)}
     if spec.kind != "exact" and any(r.cuts_off for r in reaches.values()):
         raise ValueError(f"offset reach {reach!r} cuts attention off beyond the trained offsets, which a low-rank "

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from nystra_app.models import CheckpointError, load_strict, read_state_dict
+from nystra_app.attention import AttentionSpec
+from nystra_app.models import CheckpointError, attention_modules, configure_attention, load_strict, read_state_dict
 from nystra_app.models.architectures import build
 from nystra_app.models.checkpoint import DerivedBuffers
-from nystra_app.models.dat import DAT, VARIANTS, config_for
+from nystra_app.models.dat import DAT, VARIANTS, SpatialAttention, config_for
 from nystra_app.models.registry import get_entry
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "dat_reference.json"
@@ -115,3 +116,24 @@ def test_real_checkpoints_load_strictly_with_and_without_derived_buffers(shared,
     load_strict(model, state)
     load_strict(model, {k: v for k, v in state.items() if k.rsplit(".", 1)[-1] not in DERIVED})
     assert torch.equal(model.conv_first.weight, state["conv_first.weight"])
+
+
+def test_switch_checks_landmarks_against_the_rectangle_windows_and_keeps_channel_attention_exact() -> None:
+    config = config_for(reference()["light-like"]["config"])  # 4x8 and 8x4 windows
+    fresh, sharp = DAT(config).eval(), DAT(config).eval()
+    sharp.load_state_dict(seeded_state(sharp))  # far sharper attention than a fresh model's
+    with pytest.raises(ValueError, match="choose one of"):
+        configure_attention(fresh, AttentionSpec("nystrom", landmarks=3))
+    assert all(m.spec.kind == "exact" for m in attention_modules(fresh))
+    assert all(isinstance(m, SpatialAttention) for m in attention_modules(fresh))  # channel attention is not switched
+    x = torch.rand(1, 3, 12, 20)
+
+    def error(model: DAT, spec: AttentionSpec) -> float:
+        with torch.inference_mode():
+            configure_attention(model, AttentionSpec("exact"))
+            exact = model(x)
+            configure_attention(model, spec)
+            return float((model(x) - exact).norm() / exact.norm())
+
+    assert error(fresh, AttentionSpec("nystrom", landmarks=32, iters=30, guard=False)) <= 1e-4
+    assert error(sharp, AttentionSpec("nystrom", landmarks=4)) > 1e-3

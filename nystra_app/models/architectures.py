@@ -10,6 +10,8 @@ from torch import nn
 from .configs import config_from_dict
 from .dehazeformer import VARIANTS as DEHAZEFORMER_VARIANTS
 from .dehazeformer import DehazeFormer, DehazeFormerConfig
+from .emt import EMT, EMTConfig
+from .emt import VARIANTS as EMT_VARIANTS
 from .swinir import SwinIR, SwinIRConfig
 from .uformer import Uformer, UformerConfig
 
@@ -18,6 +20,12 @@ def _dehazeformer(config: dict[str, Any]) -> nn.Module:
     if "variant" in config:
         return DehazeFormer(DEHAZEFORMER_VARIANTS[config["variant"]])
     return DehazeFormer(config_from_dict(DehazeFormerConfig, config))
+
+
+def _emt(config: dict[str, Any]) -> nn.Module:
+    if "variant" in config:
+        return EMT(EMT_VARIANTS[config["variant"]])
+    return EMT(config_from_dict(EMTConfig, config))
 
 
 def _swinir(config: dict[str, Any]) -> nn.Module:
@@ -30,6 +38,7 @@ def _uformer(config: dict[str, Any]) -> nn.Module:
 
 ARCHITECTURES: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
     "dehazeformer": _dehazeformer,
+    "emt": _emt,
     "swinir": _swinir,
     "uformer": _uformer,
 }

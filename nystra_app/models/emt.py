@@ -1,0 +1,253 @@
+"""EMT, the Efficient Mixed Transformer (Zheng et al., 2023), written for Nystra.
+
+Parameter and buffer names follow the official release (Fried-Rice-Lab/EMT) so its checkpoints load
+strictly, BatchNorm statistics and the fixed pixel-shift masks included. What the model does:
+- each Mixed Transformer Block runs `n_layers` layers; the first `n_GTLs` mix tokens with striped-window
+  self-attention (SWSA), the others with a parameter-free Pixel Mixer (channel groups shifted by one
+  pixel, wrapping around the picture's edges);
+- SWSA splits the heads' channels in two halves: one attends in 32x8 windows, the other in 8x32. Queries
+  are also the keys (logits q qᵀ, no 1/sqrt(d) scale, no position bias), and the second attention layer
+  of a block rolls the map by half a window *without* a mask, so a shifted window mixes content across
+  the wrap-around;
+- pixels are in [0, 255] inside, with the DF2K mean subtracted (the official `MeanShift` layers).
+
+Inference only: BatchNorm uses its running statistics, folded into the preceding convolution on each
+call (a fold of a few hundred numbers, so loading new weights never leaves a stale cache).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..attention.module import SwitchableAttention
+from .windows import pad_reflect
+
+PIXEL_RANGE = 255.0  # the official model works on 8-bit pixel values
+
+
+@dataclass(frozen=True)
+class EMTConfig:
+    """The official constructor arguments (options/EMT.yml with LSR_x*.yml) of the released checkpoints."""
+
+    upscale: int = 4
+    num_in_ch: int = 3
+    num_out_ch: int = 3
+    task: str = "lsr"
+    dim: int = 60
+    n_blocks: int = 6
+    n_layers: int = 6
+    num_heads: int = 3
+    mlp_ratio: int = 2
+    n_GTLs: int = 2  # the official name: layers per block that attend (the rest use the Pixel Mixer)
+    window_list: tuple[tuple[int, int], ...] = ((32, 8), (8, 32))
+    shift_list: tuple[tuple[int, int], ...] = ((16, 4), (4, 16))
+
+    def __post_init__(self) -> None:
+        # registry JSON stores pairs as lists
+        object.__setattr__(self, "window_list", tuple(tuple(w) for w in self.window_list))
+        object.__setattr__(self, "shift_list", tuple(tuple(s) for s in self.shift_list))
+        if self.task != "lsr":
+            raise ValueError(f"unsupported EMT task {self.task!r}: only 'lsr' (the released checkpoints)")
+        if len(self.shift_list) != len(self.window_list):
+            raise ValueError("EMT needs one shift per window shape")
+        if (2 * self.dim) % (len(self.window_list) * 2 * self.num_heads):
+            raise ValueError(f"dim {self.dim} does not split into {len(self.window_list)} window shapes "
+                             f"x {self.num_heads} heads")
+        if self.dim % 5 or (self.dim * self.mlp_ratio) % 5:
+            raise ValueError(f"EMT shifts channels in five groups: dim {self.dim} and its MLP width must be "
+                             "multiples of 5")
+        if self.n_GTLs > self.n_layers:
+            raise ValueError(f"n_GTLs {self.n_GTLs} exceeds n_layers {self.n_layers}")
+
+    @property
+    def longest_window(self) -> int:
+        return max(max(w) for w in self.window_list)
+
+
+VARIANTS: dict[str, EMTConfig] = {f"lsr-x{s}": EMTConfig(upscale=s) for s in (2, 3, 4)}
+"""The released lightweight super-resolution models (modelzoo/EMT/EMT_LSR_x{2,3,4}.pth)."""
+
+DF2K_MEAN = (0.4690, 0.4490, 0.4036)  # what the official MeanShift layers subtract and add back
+BN_EPS = 1e-5
+
+
+def _folded(weight: Tensor, bias: Tensor | None, norm: nn.BatchNorm2d) -> tuple[Tensor, Tensor]:
+    """A convolution followed by inference-mode BatchNorm, as one convolution's weight and bias."""
+    factor = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+    shifted = -norm.running_mean if bias is None else bias - norm.running_mean
+    return weight * factor.view(-1, *([1] * (weight.dim() - 1))), shifted * factor + norm.bias
+
+
+class MeanShift(nn.Conv2d):
+    """Official 'MeanShift': a fixed 1x1 convolution that subtracts (sign -1) or adds the DF2K mean."""
+
+    def __init__(self, sign: int) -> None:
+        super().__init__(3, 3, 1)
+        self.requires_grad_(False)
+        with torch.no_grad():
+            self.weight.copy_(torch.eye(3).view(3, 3, 1, 1))
+            self.bias.copy_(sign * PIXEL_RANGE * torch.tensor(DF2K_MEAN))
+
+
+class ShiftConv1x1(nn.Conv2d):
+    """Official 'ShiftConv2d1x1': five channel groups shifted one pixel (right, left, down, up, none)
+    by a fixed depthwise mask with zero padding, then a 1x1 convolution."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels, 1)
+        self.mask = nn.Parameter(shift_mask(in_channels, ((1, 2), (1, 0), (2, 1), (0, 1), (1, 1))),
+                                 requires_grad=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        shifted = F.conv2d(x, self.mask, padding=1, groups=self.in_channels)
+        return F.conv2d(shifted, self.weight, self.bias)
+
+
+def shift_mask(channels: int, taps: tuple[tuple[int, int], ...], interleaved: bool = False) -> Tensor:
+    """(channels, 1, 3, 3) depthwise kernel that moves each of five channel groups by one tap.
+
+    Groups are consecutive fifths (ShiftConv2d1x1), or every fifth channel (PixelMixer, `interleaved`).
+    """
+    mask = torch.zeros(channels, 1, 3, 3)
+    per_group = channels // 5
+    for group, (row, col) in enumerate(taps):
+        picked = slice(group, None, 5) if interleaved else slice(group * per_group, (group + 1) * per_group)
+        if not interleaved and group == len(taps) - 1:
+            picked = slice(group * per_group, None)
+        mask[picked, 0, row, col] = 1.0
+    return mask
+
+
+class PixelMixer(nn.Module):
+    """Official 'PixelMixer': every fifth channel shifted one pixel, wrapping around the edges."""
+
+    def __init__(self, planes: int) -> None:
+        super().__init__()
+        self.mask = nn.Parameter(shift_mask(planes, ((1, 2), (1, 0), (2, 1), (0, 1), (1, 1)), interleaved=True),
+                                 requires_grad=False)
+
+
+class TokenMixer(nn.Module):
+    """BatchNorm(PixelMixer(x) - x), computed as one depthwise convolution on the circularly padded map."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.token_mixer = PixelMixer(dim)
+        self.norm = nn.BatchNorm2d(dim, eps=BN_EPS)
+
+    def forward(self, x: Tensor) -> Tensor:
+        kernel = self.token_mixer.mask.clone()
+        kernel[:, 0, 1, 1] -= 1.0  # minus x
+        weight, bias = _folded(kernel, None, self.norm)
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="circular"), weight, bias, groups=x.shape[1])
+
+
+class StripeAttention(SwitchableAttention):
+    """Official 'SWSA': q = k, v from a 1x1 convolution + BatchNorm; channels split between the window shapes.
+
+    Windows are (height, width) stripes; each split pads its map by reflection to whole windows, rolls it
+    by its shift (shifted layers), attends within windows and rolls back. `trained_window` (the longest
+    side) and `set_window` make the layer visible to the model switch; the stripes themselves are fixed.
+    """
+
+    def __init__(self, dim: int, num_heads: int, windows: tuple[tuple[int, int], ...],
+                 shifts: tuple[tuple[int, int], ...] | None) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.windows = windows
+        self.shifts = shifts if shifts is not None else ((0, 0),) * len(windows)
+        self.trained_window = max(max(w) for w in windows)
+        self.window = self.trained_window
+        self.attn = nn.Sequential(nn.Conv2d(dim, dim * 2, 1), nn.BatchNorm2d(dim * 2, eps=BN_EPS))
+        self.proj = nn.Sequential(nn.Conv2d(dim, dim, 1))
+
+    def set_window(self, window: int | None) -> None:
+        if window not in (None, self.trained_window):
+            shapes = " and ".join(f"{h}x{w}" for h, w in self.windows)
+            raise ValueError(f"EMT attends in fixed {shapes} stripes; its window cannot be set to {window}")
+        self.window = self.trained_window
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, C, H, W) -> (B, C, H, W)."""
+        conv, norm = self.attn
+        weight, bias = _folded(conv.weight, conv.bias, norm)
+        qv = F.conv2d(x, weight, bias)  # (B, 2C, H, W)
+        splits = qv.chunk(len(self.windows), dim=1)
+        outputs = [self._attend_stripes(part, window, shift)
+                   for part, window, shift in zip(splits, self.windows, self.shifts)]
+        return self.proj(torch.cat(outputs, dim=1))
+
+    def _attend_stripes(self, qv: Tensor, window: tuple[int, int], shift: tuple[int, int]) -> Tensor:
+        """(B, 2 * heads * d, H, W) queries-and-values -> (B, heads * d, H, W)."""
+        B, C2, H, W = qv.shape
+        wh, ww = window
+        heads, d = self.num_heads, C2 // (2 * self.num_heads)
+        qv = pad_reflect(qv, (0, (-W) % ww, 0, (-H) % wh))
+        Hp, Wp = qv.shape[-2:]
+        if shift != (0, 0):
+            qv = torch.roll(qv, shifts=shift, dims=(2, 3))
+        nh, nw = Hp // wh, Wp // ww
+        tokens = qv.view(B, 2, heads, d, nh, wh, nw, ww).permute(1, 0, 4, 6, 2, 5, 7, 3)
+        q, v = tokens.reshape(2, B * nh * nw, heads, wh * ww, d)  # each (B * nW, heads, N, d)
+        out = self.attend(q, q, v, scale=1.0, window=window)
+        out = out.view(B, nh, nw, heads, wh, ww, d).permute(0, 3, 6, 1, 4, 2, 5).reshape(B, heads * d, Hp, Wp)
+        if shift != (0, 0):
+            out = torch.roll(out, shifts=(-shift[0], -shift[1]), dims=(2, 3))
+        return out[:, :, :H, :W]
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim: int, hidden: int) -> None:
+        super().__init__()
+        self.fc1 = ShiftConv1x1(dim, hidden)
+        self.fc2 = ShiftConv1x1(hidden, dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fc2(F.silu(self.fc1(x)))  # the official 'Swish'
+
+
+class MixedTransformerBlock(nn.Module):
+    """Official 'MixedTransformerBlock': attention in the first n_GTLs layers (every second one shifted),
+    the Pixel Mixer in the rest, each followed by the shift-convolution MLP."""
+
+    def __init__(self, c: EMTConfig) -> None:
+        super().__init__()
+        self.sa_list = nn.ModuleList(
+            StripeAttention(c.dim, c.num_heads, c.window_list, c.shift_list if i % 2 == 1 else None)
+            if i < c.n_GTLs else TokenMixer(c.dim)
+            for i in range(c.n_layers)
+        )
+        self.mlp_list = nn.ModuleList(Mlp(c.dim, c.dim * c.mlp_ratio) for _ in range(c.n_layers))
+
+    def forward(self, x: Tensor) -> Tensor:
+        for mixer, mlp in zip(self.sa_list, self.mlp_list):
+            x = x + mixer(x)
+            x = x + mlp(x)
+        return x
+
+
+class EMT(nn.Module):
+    """Lightweight super-resolution transformer; input and output in [0, 1], output `scale` times larger."""
+
+    downsampling = 1  # features stay at the input's resolution (tiling: a tile needs one window, no more)
+
+    def __init__(self, config: EMTConfig = EMTConfig()) -> None:
+        super().__init__()
+        c = self.config = config
+        self.scale = c.upscale
+        self.in_channels = c.num_in_ch
+        self.sub_mean = MeanShift(-1)
+        self.add_mean = MeanShift(+1)
+        self.head = nn.Conv2d(c.num_in_ch, c.dim, 3, padding=1)
+        self.body = nn.Sequential(*(MixedTransformerBlock(c) for _ in range(c.n_blocks)))
+        self.tail = nn.Sequential(nn.Conv2d(c.dim, c.num_out_ch * c.upscale**2, 3, padding=1),
+                                  nn.PixelShuffle(c.upscale))
+
+    def forward(self, image: Tensor) -> Tensor:
+        """(B, 3, H, W) in [0, 1] -> (B, 3, scale * H, scale * W), not clamped."""
+        shallow = self.head(self.sub_mean(image * PIXEL_RANGE))
+        return self.add_mean(self.tail(self.body(shallow) + shallow)) / PIXEL_RANGE

@@ -1,0 +1,129 @@
+"""Our EMT: the stripe-window layout, the fixed pixel shifts, the switch, and the real checkpoints."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nystra_app.attention import AttentionSpec
+from nystra_app.models import configure_attention, get_entry, load_model, load_strict, read_state_dict
+from nystra_app.models.emt import EMT, VARIANTS, EMTConfig, PixelMixer, ShiftConv1x1, StripeAttention, TokenMixer
+
+TINY = EMTConfig(upscale=2, dim=10, n_blocks=2, n_layers=3, num_heads=1, n_GTLs=2,
+                 window_list=((4, 2), (2, 4)), shift_list=((2, 1), (1, 2)))
+
+
+def reference_stripes(qv: torch.Tensor, heads: int, window: tuple[int, int], shift: tuple[int, int]) -> torch.Tensor:
+    """The official SWSA for one window shape, written window by window: pad, roll, softmax(q qᵀ) v, roll back."""
+    _, C2, H, W = qv.shape
+    wh, ww = window
+    padded = F.pad(qv, (0, (-W) % ww, 0, (-H) % wh), mode="reflect")
+    rolled = torch.roll(padded, shifts=shift, dims=(2, 3))
+    d = C2 // (2 * heads)
+    out = torch.zeros(qv.shape[0], heads * d, *rolled.shape[2:])
+    for top in range(0, rolled.shape[2], wh):
+        for left in range(0, rolled.shape[3], ww):
+            tile = rolled[:, :, top:top + wh, left:left + ww].reshape(qv.shape[0], 2, heads, d, wh * ww)
+            q, v = tile[:, 0].transpose(-1, -2), tile[:, 1].transpose(-1, -2)  # (B, heads, N, d)
+            o = torch.softmax(q @ q.transpose(-1, -2), dim=-1) @ v
+            out[:, :, top:top + wh, left:left + ww] = o.transpose(-1, -2).reshape(qv.shape[0], heads * d, wh, ww)
+    return torch.roll(out, shifts=(-shift[0], -shift[1]), dims=(2, 3))[:, :, :H, :W]
+
+
+def randomised(model: torch.nn.Module) -> torch.nn.Module:
+    """Random BatchNorm statistics, so a fold that ignored them would show."""
+    for norm in model.modules():
+        if isinstance(norm, torch.nn.BatchNorm2d):
+            norm.running_mean.uniform_(-0.5, 0.5)
+            norm.running_var.uniform_(0.5, 2.0)
+            norm.weight.data.uniform_(0.5, 1.5)
+            norm.bias.data.uniform_(-0.5, 0.5)
+    return model.eval()
+
+
+@pytest.mark.parametrize("shifted", [False, True])
+def test_stripe_attention_matches_a_window_by_window_reference(shifted: bool) -> None:
+    attention = randomised(StripeAttention(10, 1, TINY.window_list, TINY.shift_list if shifted else None))
+    x = torch.randn(2, 10, 7, 9)  # neither side a multiple of a window: padding and crop are exercised
+    with torch.inference_mode():
+        ours = attention(x)
+        qv = attention.attn(x)
+        halves = qv.chunk(2, dim=1)
+        shifts = TINY.shift_list if shifted else ((0, 0), (0, 0))
+        expected = attention.proj(torch.cat([reference_stripes(h, 1, w, s)
+                                             for h, w, s in zip(halves, TINY.window_list, shifts)], dim=1))
+    assert torch.allclose(ours, expected, atol=1e-5)
+
+
+def test_shifted_windows_mix_across_the_wrap_around_without_a_mask() -> None:
+    """EMT rolls without masking: in the shifted layer a token near the bottom edge sees the top rows."""
+    attention = randomised(StripeAttention(10, 1, ((4, 4),), ((2, 2),)))
+    x = torch.randn(1, 10, 8, 8)
+    changed = x.clone()
+    changed[:, :, 0, 0] += 5.0
+    with torch.inference_mode():
+        delta = (attention(changed) - attention(x)).abs().sum(dim=1)[0]
+    assert delta[7, 7] > 1e-4  # rolled into the same window as (0, 0)
+    assert delta[4, 4] == 0  # a window the roll keeps apart from it
+
+
+def test_shift_convolution_moves_each_channel_group_one_pixel() -> None:
+    conv = ShiftConv1x1(10, 10)
+    with torch.no_grad():
+        conv.weight.copy_(torch.eye(10).view(10, 10, 1, 1))
+        conv.bias.zero_()
+    x = torch.randn(1, 10, 5, 6)
+    padded = F.pad(x, (1, 1, 1, 1))  # zero padding, as the official depthwise convolution
+    expected = torch.cat([padded[:, 0:2, 1:-1, 2:], padded[:, 2:4, 1:-1, :-2], padded[:, 4:6, 2:, 1:-1],
+                          padded[:, 6:8, :-2, 1:-1], x[:, 8:]], dim=1)
+    with torch.no_grad():
+        assert torch.equal(conv(x), expected)
+
+
+def test_pixel_mixer_rolls_every_fifth_channel_around_the_edges() -> None:
+    mixer = randomised(TokenMixer(10))
+    norm = mixer.norm
+    x = torch.randn(1, 10, 5, 6)
+    moved = x.clone()
+    moved[:, 0::5] = torch.roll(x[:, 0::5], -1, dims=3)  # takes its right neighbour
+    moved[:, 1::5] = torch.roll(x[:, 1::5], 1, dims=3)
+    moved[:, 2::5] = torch.roll(x[:, 2::5], -1, dims=2)
+    moved[:, 3::5] = torch.roll(x[:, 3::5], 1, dims=2)
+    with torch.inference_mode():
+        assert torch.allclose(mixer(x), norm(moved - x), atol=1e-5)
+    assert isinstance(mixer.token_mixer, PixelMixer)
+
+
+def test_tiny_model_keeps_its_shape_and_the_switch_reaches_its_attention() -> None:
+    model = randomised(EMT(TINY))
+    x = torch.rand(1, 3, 7, 10)
+    with torch.inference_mode():
+        exact = model(x)
+        configure_attention(model, AttentionSpec("nystrom", landmarks=2, iters=6))
+        coarse = model(x)
+        configure_attention(model, AttentionSpec("exact"))
+        back = model(x)
+    assert exact.shape == (1, 3, 14, 20) and torch.isfinite(coarse).all()
+    assert not torch.allclose(coarse, exact, atol=1e-4)
+    assert torch.equal(back, exact)
+
+
+def test_the_stripes_cannot_be_resized() -> None:
+    with pytest.raises(ValueError, match="fixed 4x2 and 2x4 stripes"):
+        configure_attention(EMT(TINY), AttentionSpec("exact"), window=8)
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_real_checkpoints_load_strictly_with_their_buffers(shared, scale: int) -> None:
+    entry = get_entry(f"emt-x{scale}")
+    path = shared / "weights" / entry.file
+    data = path.read_bytes()
+    assert (len(data), hashlib.sha256(data).hexdigest()) == (entry.size, entry.sha256)
+    state = read_state_dict(path)
+    assert any(k.endswith("running_var") for k in state) and any(k.endswith(".mask") for k in state)
+    model = EMT(VARIANTS[f"lsr-x{scale}"])
+    load_strict(model, state, path.name)
+    assert load_model(entry.id, path).module.scale == scale

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..attention.module import SwitchableAttention
+from .checkpoint import CheckpointError
 from .windows import pad_reflect
 
 PIXEL_RANGE = 255.0  # the official model works on 8-bit pixel values
@@ -75,11 +76,16 @@ DF2K_MEAN = (0.4690, 0.4490, 0.4036)  # what the official MeanShift layers subtr
 BN_EPS = 1e-5
 
 
-def _folded(weight: Tensor, bias: Tensor | None, norm: nn.BatchNorm2d) -> tuple[Tensor, Tensor]:
-    """A convolution followed by inference-mode BatchNorm, as one convolution's weight and bias."""
+def _norm_affine(norm: nn.BatchNorm2d) -> tuple[Tensor, Tensor]:
+    """Inference-mode BatchNorm as y = factor * x + offset, per channel."""
     factor = norm.weight / torch.sqrt(norm.running_var + norm.eps)
-    shifted = -norm.running_mean if bias is None else bias - norm.running_mean
-    return weight * factor.view(-1, *([1] * (weight.dim() - 1))), shifted * factor + norm.bias
+    return factor, norm.bias - norm.running_mean * factor
+
+
+def _folded(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> tuple[Tensor, Tensor]:
+    """A convolution followed by inference-mode BatchNorm, as one convolution's weight and bias."""
+    factor, offset = _norm_affine(norm)
+    return conv.weight * factor.view(-1, 1, 1, 1), conv.bias * factor + offset
 
 
 class MeanShift(nn.Conv2d):
@@ -93,46 +99,78 @@ class MeanShift(nn.Conv2d):
             self.bias.copy_(sign * PIXEL_RANGE * torch.tensor(DF2K_MEAN))
 
 
-class ShiftConv1x1(nn.Conv2d):
-    """Official 'ShiftConv2d1x1': five channel groups shifted one pixel (right, left, down, up, none)
-    by a fixed depthwise mask with zero padding, then a 1x1 convolution."""
-
-    def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__(in_channels, out_channels, 1)
-        self.mask = nn.Parameter(shift_mask(in_channels, ((1, 2), (1, 0), (2, 1), (0, 1), (1, 1))),
-                                 requires_grad=False)
-
-    def forward(self, x: Tensor) -> Tensor:
-        shifted = F.conv2d(x, self.mask, padding=1, groups=self.in_channels)
-        return F.conv2d(shifted, self.weight, self.bias)
+SHIFT_TAPS = ((1, 2), (1, 0), (2, 1), (0, 1), (1, 1))
+"""Where each of the five channel groups reads in a 3x3 neighbourhood: right, left, below, above, itself."""
 
 
-def shift_mask(channels: int, taps: tuple[tuple[int, int], ...], interleaved: bool = False) -> Tensor:
-    """(channels, 1, 3, 3) depthwise kernel that moves each of five channel groups by one tap.
-
-    Groups are consecutive fifths (ShiftConv2d1x1), or every fifth channel (PixelMixer, `interleaved`).
-    """
-    mask = torch.zeros(channels, 1, 3, 3)
+def channel_groups(channels: int, interleaved: bool) -> list[slice]:
+    """The five groups: consecutive fifths (the last takes the remainder), or every fifth channel."""
+    if interleaved:
+        return [slice(g, None, 5) for g in range(5)]
     per_group = channels // 5
-    for group, (row, col) in enumerate(taps):
-        picked = slice(group, None, 5) if interleaved else slice(group * per_group, (group + 1) * per_group)
-        if not interleaved and group == len(taps) - 1:
-            picked = slice(group * per_group, None)
+    return [slice(g * per_group, (g + 1) * per_group) for g in range(4)] + [slice(4 * per_group, None)]
+
+
+def shift_mask(groups: list[slice], channels: int) -> Tensor:
+    """The official depthwise (channels, 1, 3, 3) kernel with each group's tap set to one."""
+    mask = torch.zeros(channels, 1, 3, 3)
+    for picked, (row, col) in zip(groups, SHIFT_TAPS):
         mask[picked, 0, row, col] = 1.0
     return mask
 
 
+def shift_pixels(x: Tensor, groups: list[slice], circular: bool) -> Tensor:
+    """(B, C, H, W) -> (B, C, H, W), each group read one pixel away; zeros or wrap-around beyond the edge.
+
+    Slices instead of the official depthwise convolution: the same numbers, several times faster on CPU.
+    """
+    out = torch.empty_like(x) if circular else torch.zeros_like(x)
+    H, W = x.shape[-2:]
+    for picked, (row, col) in zip(groups, SHIFT_TAPS):
+        dy, dx = row - 1, col - 1
+        if circular:
+            out[:, picked] = torch.roll(x[:, picked], shifts=(-dy, -dx), dims=(2, 3))
+        else:
+            out[:, picked, max(0, -dy):H - max(0, dy), max(0, -dx):W - max(0, dx)] = \
+                x[:, picked, max(0, dy):H - max(0, -dy), max(0, dx):W - max(0, -dx)]
+    return out
+
+
+def _check_mask(module: nn.Module, _incompatible: object) -> None:
+    """Masks are fixed by the architecture, never trained: a file with other masks is not EMT."""
+    if not torch.equal(module.mask, shift_mask(module.groups, module.mask.shape[0]).to(module.mask)):
+        raise CheckpointError("this checkpoint's pixel-shift masks differ from EMT's fixed ones: it is not an EMT model")
+
+
+class ShiftConv1x1(nn.Conv2d):
+    """Official 'ShiftConv2d1x1': consecutive fifths of the channels shifted one pixel (zero padding),
+    then a 1x1 convolution. `mask` is the official depthwise kernel, kept for strict loading."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels, 1)
+        self.groups = channel_groups(in_channels, interleaved=False)
+        self.mask = nn.Parameter(shift_mask(self.groups, in_channels), requires_grad=False)
+        self.register_load_state_dict_post_hook(_check_mask)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(shift_pixels(x, self.groups, circular=False), self.weight, self.bias)
+
+
 class PixelMixer(nn.Module):
-    """Official 'PixelMixer': every fifth channel shifted one pixel, wrapping around the edges."""
+    """Official 'PixelMixer': every fifth channel shifted one pixel, wrapping around the picture's edges."""
 
     def __init__(self, planes: int) -> None:
         super().__init__()
-        self.mask = nn.Parameter(shift_mask(planes, ((1, 2), (1, 0), (2, 1), (0, 1), (1, 1)), interleaved=True),
-                                 requires_grad=False)
+        self.groups = channel_groups(planes, interleaved=True)
+        self.mask = nn.Parameter(shift_mask(self.groups, planes), requires_grad=False)
+        self.register_load_state_dict_post_hook(_check_mask)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return shift_pixels(x, self.groups, circular=True)
 
 
 class TokenMixer(nn.Module):
-    """BatchNorm(PixelMixer(x) - x), computed as one depthwise convolution on the circularly padded map."""
+    """Official 'TokenMixer': BatchNorm(PixelMixer(x) - x), in place on the shifted copy."""
 
     def __init__(self, dim: int) -> None:
         super().__init__()
@@ -140,10 +178,8 @@ class TokenMixer(nn.Module):
         self.norm = nn.BatchNorm2d(dim, eps=BN_EPS)
 
     def forward(self, x: Tensor) -> Tensor:
-        kernel = self.token_mixer.mask.clone()
-        kernel[:, 0, 1, 1] -= 1.0  # minus x
-        weight, bias = _folded(kernel, None, self.norm)
-        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="circular"), weight, bias, groups=x.shape[1])
+        factor, offset = _norm_affine(self.norm)
+        return (self.token_mixer(x) - x).mul_(factor[:, None, None]).add_(offset[:, None, None])
 
 
 class StripeAttention(SwitchableAttention):
@@ -174,7 +210,7 @@ class StripeAttention(SwitchableAttention):
     def forward(self, x: Tensor) -> Tensor:
         """(B, C, H, W) -> (B, C, H, W)."""
         conv, norm = self.attn
-        weight, bias = _folded(conv.weight, conv.bias, norm)
+        weight, bias = _folded(conv, norm)
         qv = F.conv2d(x, weight, bias)  # (B, 2C, H, W)
         splits = qv.chunk(len(self.windows), dim=1)
         outputs = [self._attend_stripes(part, window, shift)

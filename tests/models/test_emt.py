@@ -8,9 +8,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nystra_app.attention import AttentionSpec
-from nystra_app.models import configure_attention, get_entry, load_model, load_strict, read_state_dict
-from nystra_app.models.emt import EMT, VARIANTS, EMTConfig, PixelMixer, ShiftConv1x1, StripeAttention, TokenMixer
+from nystra_app.attention import EXACT, AttentionSpec
+from nystra_app.engine import pair_folders, run_to_end
+from nystra_app.engine.evaluate import evaluate
+from nystra_app.models import (
+    CheckpointError,
+    configure_attention,
+    get_entry,
+    load_model,
+    load_strict,
+    read_state_dict,
+)
+from nystra_app.models.emt import EMT, VARIANTS, EMTConfig, ShiftConv1x1, StripeAttention, TokenMixer
 
 TINY = EMTConfig(upscale=2, dim=10, n_blocks=2, n_layers=3, num_heads=1, n_GTLs=2,
                  window_list=((4, 2), (2, 4)), shift_list=((2, 1), (1, 2)))
@@ -81,20 +90,29 @@ def test_shift_convolution_moves_each_channel_group_one_pixel() -> None:
                           padded[:, 6:8, :-2, 1:-1], x[:, 8:]], dim=1)
     with torch.no_grad():
         assert torch.equal(conv(x), expected)
+        # and the slices equal the official depthwise convolution with the stored mask
+        assert torch.equal(conv(x), F.conv2d(F.conv2d(x, conv.mask, padding=1, groups=10), conv.weight, conv.bias))
 
 
 def test_pixel_mixer_rolls_every_fifth_channel_around_the_edges() -> None:
     mixer = randomised(TokenMixer(10))
-    norm = mixer.norm
     x = torch.randn(1, 10, 5, 6)
     moved = x.clone()
     moved[:, 0::5] = torch.roll(x[:, 0::5], -1, dims=3)  # takes its right neighbour
     moved[:, 1::5] = torch.roll(x[:, 1::5], 1, dims=3)
     moved[:, 2::5] = torch.roll(x[:, 2::5], -1, dims=2)
     moved[:, 3::5] = torch.roll(x[:, 3::5], 1, dims=2)
+    official = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="circular"), mixer.token_mixer.mask, groups=10)
     with torch.inference_mode():
-        assert torch.allclose(mixer(x), norm(moved - x), atol=1e-5)
-    assert isinstance(mixer.token_mixer, PixelMixer)
+        assert torch.equal(mixer.token_mixer(x), moved) and torch.equal(official, moved)
+        assert torch.allclose(mixer(x), mixer.norm(moved - x), atol=1e-5)
+
+
+def test_a_checkpoint_with_other_shift_masks_is_refused() -> None:
+    state = EMT(TINY).state_dict()
+    state["body.0.mlp_list.1.fc2.mask"] = torch.roll(state["body.0.mlp_list.1.fc2.mask"], 1, dims=0)
+    with pytest.raises(CheckpointError, match="pixel-shift masks differ"):
+        load_strict(EMT(TINY), state)
 
 
 def test_tiny_model_keeps_its_shape_and_the_switch_reaches_its_attention() -> None:
@@ -127,3 +145,16 @@ def test_real_checkpoints_load_strictly_with_their_buffers(shared, scale: int) -
     model = EMT(VARIANTS[f"lsr-x{scale}"])
     load_strict(model, state, path.name)
     assert load_model(entry.id, path).module.scale == scale
+
+
+PUBLISHED_SET5 = {2: 38.29, 3: 34.80, 4: 32.64}  # EMT paper (arXiv 2305.11403), lightweight SR table, Set5 Y-PSNR
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_set5_matches_the_published_psnr(shared, scale: int) -> None:
+    model = load_model(f"emt-x{scale}", shared / "weights" / f"EMT_LSR_x{scale}.pth")
+    set5 = shared / "testimages" / "Set5"
+    pairs = pair_folders(set5 / "LR_bicubic" / f"X{scale}", set5 / "HR")
+    result = run_to_end(evaluate(model, pairs, EXACT))
+    assert abs(result.mean["exact_psnr"] - PUBLISHED_SET5[scale]) <= 0.05

@@ -151,6 +151,7 @@ PUBLISHED_SET5 = {2: 38.29, 3: 34.80, 4: 32.64}  # EMT paper (arXiv 2305.11403),
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("scale", [2, 3, 4])
 def test_set5_matches_the_published_psnr(shared, scale: int) -> None:
     model = load_model(f"emt-x{scale}", shared / "weights" / f"EMT_LSR_x{scale}.pth")

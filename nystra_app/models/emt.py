@@ -19,6 +19,7 @@ pixel shifts are done with slices, not the official depthwise convolutions (same
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -75,6 +76,7 @@ BN_EPS = 1e-5
 
 def _norm_affine(norm: nn.BatchNorm2d) -> tuple[Tensor, Tensor]:
     """Inference-mode BatchNorm as y = factor * x + offset, per channel."""
+    assert norm.running_mean is not None and norm.running_var is not None  # tracked statistics (official)
     factor = norm.weight / torch.sqrt(norm.running_var + norm.eps)
     return factor, norm.bias - norm.running_mean * factor
 
@@ -82,6 +84,7 @@ def _norm_affine(norm: nn.BatchNorm2d) -> tuple[Tensor, Tensor]:
 def _folded(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> tuple[Tensor, Tensor]:
     """A convolution followed by inference-mode BatchNorm, as one convolution's weight and bias."""
     factor, offset = _norm_affine(norm)
+    assert conv.bias is not None
     return conv.weight * factor.view(-1, 1, 1, 1), conv.bias * factor + offset
 
 
@@ -91,6 +94,7 @@ class MeanShift(nn.Conv2d):
     def __init__(self, sign: int) -> None:
         super().__init__(3, 3, 1)
         self.requires_grad_(False)
+        assert self.bias is not None
         with torch.no_grad():
             self.weight.copy_(torch.eye(3).view(3, 3, 1, 1))
             self.bias.copy_(sign * PIXEL_RANGE * torch.tensor(DF2K_MEAN))
@@ -133,9 +137,9 @@ def shift_pixels(x: Tensor, groups: list[slice], circular: bool) -> Tensor:
     return out
 
 
-def _check_mask(module: nn.Module, _incompatible: object) -> None:
+def _check_mask(module: ShiftConv1x1 | PixelMixer, _incompatible: object) -> None:
     """Masks are fixed by the architecture, never trained: a file with other masks is not EMT."""
-    if not torch.equal(module.mask, shift_mask(module.groups, module.mask.shape[0]).to(module.mask)):
+    if not torch.equal(module.mask, shift_mask(module.shift_groups, module.mask.shape[0]).to(module.mask)):
         raise CheckpointError("this checkpoint's pixel-shift masks differ from EMT's fixed ones: it is not an EMT model")
 
 
@@ -145,12 +149,12 @@ class ShiftConv1x1(nn.Conv2d):
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__(in_channels, out_channels, 1)
-        self.groups = channel_groups(in_channels, interleaved=False)
-        self.mask = nn.Parameter(shift_mask(self.groups, in_channels), requires_grad=False)
+        self.shift_groups = channel_groups(in_channels, interleaved=False)
+        self.mask = nn.Parameter(shift_mask(self.shift_groups, in_channels), requires_grad=False)
         self.register_load_state_dict_post_hook(_check_mask)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(shift_pixels(x, self.groups, circular=False), self.weight, self.bias)
+        return F.conv2d(shift_pixels(x, self.shift_groups, circular=False), self.weight, self.bias)
 
 
 class PixelMixer(nn.Module):
@@ -158,12 +162,12 @@ class PixelMixer(nn.Module):
 
     def __init__(self, planes: int) -> None:
         super().__init__()
-        self.groups = channel_groups(planes, interleaved=True)
-        self.mask = nn.Parameter(shift_mask(self.groups, planes), requires_grad=False)
+        self.shift_groups = channel_groups(planes, interleaved=True)
+        self.mask = nn.Parameter(shift_mask(self.shift_groups, planes), requires_grad=False)
         self.register_load_state_dict_post_hook(_check_mask)
 
     def forward(self, x: Tensor) -> Tensor:
-        return shift_pixels(x, self.groups, circular=True)
+        return shift_pixels(x, self.shift_groups, circular=True)
 
 
 class TokenMixer(nn.Module):
@@ -206,8 +210,7 @@ class StripeAttention(SwitchableAttention):
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, C, H, W) -> (B, C, H, W)."""
-        conv, norm = self.attn
-        weight, bias = _folded(conv, norm)
+        weight, bias = _folded(cast(nn.Conv2d, self.attn[0]), cast(nn.BatchNorm2d, self.attn[1]))
         qv = F.conv2d(x, weight, bias)  # (B, 2C, H, W)
         splits = qv.chunk(len(self.windows), dim=1)
         outputs = [self._attend_stripes(part, window, shift)

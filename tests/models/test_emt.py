@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TypeVar
 
 import pytest
 import torch
@@ -20,6 +21,8 @@ from nystra_app.models import (
     read_state_dict,
 )
 from nystra_app.models.emt import EMT, VARIANTS, EMTConfig, ShiftConv1x1, StripeAttention, TokenMixer
+
+M = TypeVar("M", bound=torch.nn.Module)
 
 TINY = EMTConfig(upscale=2, dim=10, n_blocks=2, n_layers=3, num_heads=1, n_GTLs=2,
                  window_list=((4, 2), (2, 4)), shift_list=((2, 1), (1, 2)))
@@ -42,10 +45,11 @@ def reference_stripes(qv: torch.Tensor, heads: int, window: tuple[int, int], shi
     return torch.roll(out, shifts=(-shift[0], -shift[1]), dims=(2, 3))[:, :, :H, :W]
 
 
-def randomised(model: torch.nn.Module) -> torch.nn.Module:
+def randomised(model: M) -> M:
     """Random BatchNorm statistics, so a fold that ignored them would show."""
     for norm in model.modules():
         if isinstance(norm, torch.nn.BatchNorm2d):
+            assert norm.running_mean is not None and norm.running_var is not None
             norm.running_mean.uniform_(-0.5, 0.5)
             norm.running_var.uniform_(0.5, 2.0)
             norm.weight.data.uniform_(0.5, 1.5)
@@ -82,6 +86,7 @@ def test_shifted_windows_mix_across_the_wrap_around_without_a_mask() -> None:
 def test_shift_convolution_moves_each_channel_group_one_pixel() -> None:
     conv = ShiftConv1x1(10, 10)
     with torch.no_grad():
+        assert conv.bias is not None
         conv.weight.copy_(torch.eye(10).view(10, 10, 1, 1))
         conv.bias.zero_()
     x = torch.randn(1, 10, 5, 6)

@@ -155,6 +155,8 @@ def test_real_checkpoints_load_strictly_with_and_without_derived_buffers(shared,
     load_strict(model, state)
     load_strict(model, {k: v for k, v in state.items() if k.rsplit(".", 1)[-1] not in DERIVED})
     assert torch.equal(model.state_dict()["conv_first.weight"], state["conv_first.weight"])
+    arch, config = detect(state, f"DAT_light_x{scale}.pth")
+    assert arch == "dat" and config_for(config) == dataclasses.replace(VARIANTS["light"], upscale=scale)
 
 
 def test_switch_checks_landmarks_against_the_rectangle_windows_and_keeps_channel_attention_exact() -> None:

@@ -55,7 +55,7 @@ def test_every_official_swinir_and_uformer_layout_is_detected_exactly(name: str)
 
 
 def test_unrecognised_keys_name_what_was_seen_and_what_is_known() -> None:
-    with pytest.raises(CheckpointError, match=r"odd\.pth: architecture not recognised .*conv\.weight.*dehazeformer, swinir, uformer"):
+    with pytest.raises(CheckpointError, match=r"odd\.pth: architecture not recognised .*conv\.weight.*dat, dehazeformer, emt, swinir, uformer"):
         detect({"conv.weight": torch.zeros(3, 3, 1, 1)}, "odd.pth")
 
 

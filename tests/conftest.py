@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import torch
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared next to the checkout; NYSTRA_SHARED points elsewhere (a worktree whose parent has none).
+SHARED = Path(os.environ.get("NYSTRA_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
 LAYOUTS = Path(__file__).resolve().parent / "data" / "checkpoint_layouts.json"
 
 

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property, lru_cache
 
 import torch
 from torch import Tensor
 
 
-def grid_shape(landmarks: int) -> tuple[int, int]:
-    """The r x c grid for m landmarks, as square as possible with r <= c (16 -> 4x4, 32 -> 4x8)."""
-    r = int(math.isqrt(landmarks))
-    while landmarks % r:
-        r -= 1
-    return r, landmarks // r
+def grid_shape(landmarks: int, height: int | None = None, width: int | None = None) -> tuple[int, int]:
+    """The r x c grid of m landmark cells.
+
+    Without a window: as square as possible with r <= c (16 -> 4x4, 32 -> 4x8). For a height x width
+    window: of the grids that divide it, the one whose cells are closest to square (an 8x32 window with
+    16 landmarks -> 2x8 cells of 4x4 tokens; a 32x8 one -> 8x2), ties going to the squarer grid with
+    r <= c, so square windows get the grid they always had. Where none divides it, the squarest grid.
+    """
+    grids = [(r, landmarks // r) for r in range(1, landmarks + 1) if landmarks % r == 0]
+    if height is not None and width is not None:
+        fitting = [g for g in grids if _fits(g, height, width)]
+        if fitting:
+            return min(fitting, key=lambda g: (_elongation(height * g[1], width * g[0]), _elongation(*g), g[0] > g[1]))
+    return min(grids, key=lambda g: (_elongation(*g), g[0] > g[1]))
+
+
+def _elongation(a: int, b: int) -> Fraction:
+    """How far a : b is from 1 : 1, either way (exact, so ties stay ties)."""
+    return Fraction(max(a, b), min(a, b))
 
 
 def valid_landmarks(height: int, width: int) -> list[int]:
     """Every m whose grid divides a height x width window into equal cells."""
-    return [m for m in range(1, height * width + 1) if _fits(grid_shape(m), height, width)]
+    return [m for m in range(1, height * width + 1) if _fits(grid_shape(m, height, width), height, width)]
 
 
 def _fits(grid: tuple[int, int], height: int, width: int) -> bool:
@@ -58,7 +71,7 @@ class WindowGeometry:
     def grid(self) -> tuple[int, int]:
         if self.landmarks is None:
             raise ValueError("this window geometry has no landmarks")
-        return grid_shape(self.landmarks)
+        return grid_shape(self.landmarks, self.height, self.width)
 
     @property
     def cell(self) -> tuple[int, int]:

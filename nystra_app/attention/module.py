@@ -67,6 +67,9 @@ class SwitchableAttention(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.spec: AttentionSpec = EXACT
+        # (height, width) where the architecture fixes this module's window (DAT's rectangles, EMT's
+        # stripes), so the switch can check landmarks against it; None where a windowed layer sets it.
+        self.fixed_window: tuple[int, int] | None = None
         self.stats = AttentionStats()
         self.timing = False  # synchronise and time each call (costly on GPUs, so opt-in)
         self._attention_hooks: OrderedDict[int, AttentionHook] = OrderedDict()  # weakly referenced by handles

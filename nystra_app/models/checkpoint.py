@@ -58,8 +58,43 @@ def unwrap(raw: Mapping, name: str = "checkpoint") -> dict[str, Tensor]:
     return {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in raw.items()}
 
 
+class DerivedBuffers:
+    """A module whose official checkpoints may carry buffers that this architecture recomputes
+    from its configuration (position indices, shifted-window masks) instead of holding them.
+
+    Such a file loads strictly with or without them; where present they must equal what the
+    configuration derives, which catches a file made for other windows whose weights alone fit.
+    """
+
+    def derived_buffers(self) -> dict[str, Tensor]:
+        """Name (relative to this module) -> the tensor an official file holds under it."""
+        raise NotImplementedError
+
+
+def _without_derived(model: nn.Module, state: Mapping[str, Tensor], name: str) -> dict[str, Tensor]:
+    state = dict(state)
+    for prefix, module in model.named_modules():
+        if not isinstance(module, DerivedBuffers):
+            continue
+        for key, expected in module.derived_buffers().items():
+            full = f"{prefix}.{key}" if prefix else key
+            if full not in state:
+                continue
+            held = state.pop(full)
+            if held.shape != expected.shape or not torch.equal(held.to(expected.dtype), expected):
+                raise CheckpointError(
+                    f"{name} does not fit {type(model).__name__}: its {full} {tuple(held.shape)} differs from what "
+                    f"this configuration derives {tuple(expected.shape)} (a file made for other windows?)"
+                )
+    return state
+
+
 def load_strict(model: nn.Module, state: Mapping[str, Tensor], name: str = "checkpoint") -> None:
-    """load_state_dict(strict=True) with a message naming the first mismatched keys and shapes."""
+    """load_state_dict(strict=True) with a message naming the first mismatched keys and shapes.
+
+    Buffers a DerivedBuffers module recomputes are checked and set aside first.
+    """
+    state = _without_derived(model, state, name)
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))

@@ -13,7 +13,7 @@ from torch import Tensor, nn
 
 from .architectures import get_architecture
 from .registry import FastDefault, ModelEntry, Task
-from .switch import ImageModel, windowed_layers
+from .switch import ImageModel, attention_modules, windowed_layers
 
 Window = tuple[int, int]
 """(height, width) in tokens; trained windows may be rectangular (8 x 32 stripes)."""
@@ -38,6 +38,7 @@ class ModelDescriptor:
     tiling_changes_result: bool  # image-wide statistics: run whole pictures where memory allows
     fast: FastDefault  # the measured 'Fast' setting, and whether it is faster at all
     noise_sigma: int | None = None  # denoisers trained for one noise level (0-255 scale)
+    resizable_window: bool = True  # False: the architecture fixes its windows (DAT's 8x32 and 32x8)
 
     @property
     def trained_window(self) -> Window:
@@ -45,8 +46,8 @@ class ModelDescriptor:
         return max(self.trained_windows, key=lambda w: w[0] * w[1])
 
     def window(self, override: int | None = None) -> Window:
-        """The window a run uses: a square `override`, else the trained one."""
-        return (override, override) if override else self.trained_window
+        """The window a run uses: a square `override` where windows can be resized, else the trained one."""
+        return (override, override) if override and self.resizable_window else self.trained_window
 
     def window_label(self, override: int | None = None) -> int | str:
         """How reports name that window: 8, or 8x32 for a rectangular one."""
@@ -68,10 +69,12 @@ class ModelDescriptor:
 
 def describe(entry: ModelEntry, module: nn.Module) -> ModelDescriptor:
     """The descriptor of `module` built from `entry`: a model module declares `scale` and `in_channels`;
-    its windowed layers declare `trained_window` (an int, or (height, width))."""
+    its windowed layers declare `trained_window` (an int, or (height, width)), and attention modules
+    whose window the architecture fixes declare it as `fixed_window`."""
     architecture = get_architecture(entry.arch)
     layers = windowed_layers(module)
-    trained = tuple(dict.fromkeys(_as_window(layer.trained_window) for layer in layers)) or (
+    fixed = [m.fixed_window for m in attention_modules(module) if m.fixed_window is not None]
+    trained = tuple(dict.fromkeys([_as_window(layer.trained_window) for layer in layers] + fixed)) or (
         (entry.trained_window, entry.trained_window),)
     return ModelDescriptor(
         id=entry.id,
@@ -85,6 +88,7 @@ def describe(entry: ModelEntry, module: nn.Module) -> ModelDescriptor:
         tiling_changes_result=architecture.tiling_changes_result,
         fast=entry.fast,
         noise_sigma=entry.noise_sigma,
+        resizable_window=bool(layers) or not fixed,
     )
 
 

@@ -45,16 +45,22 @@ def trained_window(model: nn.Module) -> int:
 def configure_attention(model: nn.Module, spec: AttentionSpec, window: int | None = None) -> None:
     """Switch attention at run time, without reloading weights. window=None restores the trained one.
 
-    Raises ValueError before changing anything if the landmarks do not fit the window.
+    Raises ValueError before changing anything if the landmarks do not fit the window. Modules whose
+    window the architecture fixes (DAT's rectangles, EMT's stripes) keep it whatever `window` says.
     """
     layers = windowed_layers(model)
+    modules = attention_modules(model)
+    fixed = {m.fixed_window for m in modules if m.fixed_window is not None}
+    if window is not None and not layers and fixed:
+        names = ", ".join(f"{h}x{w}" for h, w in sorted(fixed))
+        raise ValueError(f"{type(model).__name__} runs at the windows it was trained at ({names}); it takes no window")
     if spec.uses_landmark_cells:
-        for layer in layers:
-            size = layer.trained_window if window is None else window
-            WindowGeometry(size, size, spec.landmarks)  # validates
+        shapes = {(size, size) for size in (layer.trained_window if window is None else window for layer in layers)}
+        for height, width in shapes | fixed:
+            WindowGeometry(height, width, spec.landmarks)  # validates
     for layer in layers:
         layer.set_window(window)
-    for module in attention_modules(model):
+    for module in modules:
         module.spec = spec
 
 

@@ -11,18 +11,27 @@ from torch import Tensor
 WindowFn = Callable[[Tensor, "Tensor | None"], Tensor]
 """(B * nW, N, C) windows and their (nW, N) region labels (None: unshifted) -> (B * nW, N, C')."""
 
+Window = int | tuple[int, int]
+"""A square window's side, or a rectangle's (height, width) (DAT's 8x32 and 32x8, EMT's stripes)."""
 
-def split_windows(x: Tensor, window: int) -> Tensor:
-    """(B, H, W, C) with H, W multiples of `window` -> (B * nW, window * window, C), batch-major."""
+
+def window_shape(window: Window) -> tuple[int, int]:
+    return (window, window) if isinstance(window, int) else (int(window[0]), int(window[1]))
+
+
+def split_windows(x: Tensor, window: Window) -> Tensor:
+    """(B, H, W, C) with H, W multiples of the window -> (B * nW, wh * ww, C), batch-major, tokens row-major."""
     B, H, W, C = x.shape
-    x = x.view(B, H // window, window, W // window, window, C)
-    return x.permute(0, 1, 3, 2, 4, 5).reshape(-1, window * window, C)
+    wh, ww = window_shape(window)
+    x = x.view(B, H // wh, wh, W // ww, ww, C)
+    return x.permute(0, 1, 3, 2, 4, 5).reshape(-1, wh * ww, C)
 
 
-def merge_windows(windows: Tensor, window: int, height: int, width: int) -> Tensor:
-    """Inverse of split_windows: (B * nW, window * window, C) -> (B, H, W, C)."""
+def merge_windows(windows: Tensor, window: Window, height: int, width: int) -> Tensor:
+    """Inverse of split_windows: (B * nW, wh * ww, C) -> (B, H, W, C)."""
     C = windows.shape[-1]
-    x = windows.view(-1, height // window, width // window, window, window, C)
+    wh, ww = window_shape(window)
+    x = windows.view(-1, height // wh, width // ww, wh, ww, C)
     return x.permute(0, 1, 3, 2, 4, 5).reshape(-1, height, width, C)
 
 
@@ -64,21 +73,24 @@ def pad_centred_square(x: Tensor, multiple: int) -> tuple[Tensor, int, int]:
     return square, top, left
 
 
-def shift_regions(height: int, width: int, window: int, shift: int, device: torch.device | None = None) -> Tensor:
+def shift_regions(height: int, width: int, window: Window, shift: Window,
+                  device: torch.device | None = None) -> Tensor:
     """(nW, N) labels of Swin's shifted-window regions for a (height, width) map rolled by -shift.
 
     After the roll, the last `shift` rows (columns) wrap around from the top (left) and the
     `window - shift` before them are a distinct band; tokens attend only within their label,
     which is exactly the 0/-100 `attn_mask` of the official code, for any map and window size.
+    Rectangle windows take a (rows, columns) shift.
     """
+    (wh, ww), (sh, sw) = window_shape(window), window_shape(shift)
 
-    def bands(n: int) -> Tensor:
+    def bands(n: int, size: int, by: int) -> Tensor:
         labels = torch.zeros(n, dtype=torch.long, device=device)
-        labels[n - window : n - shift] = 1
-        labels[n - shift :] = 2
+        labels[n - size : n - by] = 1
+        labels[n - by :] = 2
         return labels
 
-    labels = bands(height)[:, None] * 3 + bands(width)[None, :]  # (H, W)
+    labels = bands(height, wh, sh)[:, None] * 3 + bands(width, ww, sw)[None, :]  # (H, W)
     return split_windows(labels[None, :, :, None], window).squeeze(-1)
 
 

@@ -119,7 +119,8 @@ class FastPanel(QGroupBox):
         self.window_combo.blockSignals(True)
         self.window_combo.clear()
         self.window_combo.addItem(f"model's own ({self._label(None)})", 0)
-        for window in sorted({trained * f for f in WINDOW_FACTORS if trained * f <= MAX_WINDOW}):
+        resizable = model is None or model.resizable_window  # DAT's and EMT's windows are fixed
+        for window in sorted({trained * f for f in WINDOW_FACTORS if trained * f <= MAX_WINDOW} if resizable else ()):
             self.window_combo.addItem(str(window), window)
         self.window_combo.setCurrentIndex(max(self.window_combo.findData(kept), 0))
         self.window_combo.blockSignals(False)

@@ -62,7 +62,7 @@ def test_other_architectures_are_not_taken_for_this_one(arch: str, name: str) ->
 
 
 def test_unrecognised_keys_name_what_was_seen_and_what_is_known() -> None:
-    with pytest.raises(CheckpointError, match=r"odd\.pth: architecture not recognised .*conv\.weight.*dehazeformer, swinir, uformer"):
+    with pytest.raises(CheckpointError, match=r"odd\.pth: architecture not recognised .*conv\.weight.*dat, dehazeformer, emt, swinir, uformer"):
         detect({"conv.weight": torch.zeros(3, 3, 1, 1)}, "odd.pth")
 
 

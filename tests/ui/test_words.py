@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QMessageBox
 from nystra_app.attention.geometry import valid_landmarks
 from nystra_app.engine import run_to_end
 from nystra_app.engine.restore import restore_picture
+from nystra_app.manager import get_entry
+from nystra_app.models import describe_entry
 from nystra_app.ui.main_window import MainWindow
 from nystra_app.ui.provider import TASKS
 
@@ -51,3 +53,15 @@ def test_only_landmark_counts_the_window_accepts_are_offered(window: MainWindow,
         spec, win = entry.fast.setting(**window.nystrom_overrides())
         model = window.provider.load(entry)
         run_to_end(restore_picture(opened, model, spec, window=win))
+
+
+def test_a_model_with_fixed_windows_offers_only_its_own(window: MainWindow) -> None:
+    """DAT attends in 8x32 and 32x8 windows it cannot change: no other window is offered, and the
+    landmark counts fit the rectangle."""
+    panel = window.fast_panel
+    panel.expert.setChecked(True)
+    panel.show_model(describe_entry(get_entry("dat-light-x2")))
+    assert panel.window_combo.count() == 1 and panel.window_combo.itemData(0) == 0
+    assert "8x32" in panel.window_combo.itemText(0)
+    offered = panel.offered_landmarks()
+    assert offered and set(offered) <= set(valid_landmarks(8, 32))

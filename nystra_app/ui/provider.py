@@ -23,6 +23,7 @@ TASKS = (
     Task("denoise", "Denoise", "denoise"),
     Task("deblur", "Deblur", "deblur"),
     Task("sr2", "Super-resolve ×2", "super-resolve", 2),
+    Task("sr3", "Super-resolve ×3", "super-resolve", 3),
     Task("sr4", "Super-resolve ×4", "super-resolve", 4),
 )
 

@@ -124,3 +124,22 @@ def test_manager_explains_itself_shows_sizes_and_installs_from_a_folder(qtbot, w
     sizes = {dialog.table.item(r, 0).text(): dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())}
     assert sizes["tiny"] == f"{len(tiny.data) / 2**20:.1f} MB"
     assert "?" not in sizes.values()
+
+
+def test_super_resolution_defaults_to_dat_light_and_offers_emt(tmp_path: Path) -> None:
+    """Issue 15 item 6: with both families' files in the model folder, each Super-resolve button runs DAT-light
+    by default, and EMT is in its picker."""
+    from nystra_app.manager import ManagerSettings
+    from nystra_app.ui.provider import TASKS, ModelProvider
+
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    for scale in (2, 3, 4):
+        (folder / f"DAT_light_x{scale}.pth").write_bytes(b"")  # found is enough to be offered; not loaded here
+        (folder / f"EMT_LSR_x{scale}.pth").write_bytes(b"")
+    provider = ModelProvider(lambda: ManagerSettings(data_dir=tmp_path / "data", mirror=str(folder)))
+    for scale in (2, 3, 4):
+        task = next(t for t in TASKS if t.task == "super-resolve" and t.scale == scale)
+        assert [e.id for e in provider.installed(task)] == [f"dat-light-x{scale}", f"emt-x{scale}"]
+        entry = provider.available(task)
+        assert entry is not None and entry.id == f"dat-light-x{scale}"

@@ -1,4 +1,5 @@
-"""Our SwinIR reproduces the published Set5 PSNR when a user's real checkpoint is at hand."""
+"""Our SwinIR and DAT-light reproduce the published Set5 PSNR when the real checkpoint is at hand: installed,
+in NYSTRA_MODEL_MIRROR, or in ../shared/weights."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from nystra_app.attention import EXACT
 from nystra_app.engine import pair_folders, run_to_end
 from nystra_app.engine.evaluate import evaluate
-from nystra_app.manager import load_model
+from nystra_app.manager import ManagerSettings, load_model
 from nystra_app.models import CheckpointError
 
 PUBLISHED_Y_PSNR = {
@@ -25,9 +26,9 @@ SLOW = {"dat-light-x2", "dat-light-x3", "dat-light-x4"}  # about a minute each o
 def test_set5_matches_the_published_psnr(shared, model_id: str) -> None:
     scale, published = PUBLISHED_Y_PSNR[model_id]
     try:
-        model = load_model(model_id)
+        model = load_model(model_id, settings=ManagerSettings(mirror=str(shared / "weights")))
     except CheckpointError as missing:
-        pytest.skip(f"no real {model_id} checkpoint installed or in NYSTRA_MODEL_MIRROR ({missing})")
+        pytest.skip(f"no real {model_id} checkpoint installed, in NYSTRA_MODEL_MIRROR or in ../shared/weights ({missing})")
     set5 = shared / "testimages" / "Set5"
     pairs = pair_folders(set5 / "LR_bicubic" / f"X{scale}", set5 / "HR")
     result = run_to_end(evaluate(model, pairs, EXACT, window=None))

@@ -112,7 +112,7 @@ def test_gui_stays_responsive_during_inference(qtbot, tmp_path: Path) -> None:
     model = tiny_model(embed_dims=(24, 24, 24, 24, 24))
     main = MainWindow(FixedProvider([model]), load_settings(), quiet=True)
     qtbot.addWidget(main)
-    main.open_path(make_picture(tmp_path / "big.png", 384, 480))
+    main.open_path(make_picture(tmp_path / "big.png", 768, 768))  # over a second of work even on a quiet machine
     opened = main.picture
     assert opened is not None
     bare = threading.Thread(target=lambda: run_to_end(restore_picture(opened, model, EXACT)))

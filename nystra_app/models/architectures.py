@@ -15,6 +15,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from .checkpoint import CheckpointError
+from .configs import config_from_dict
 from .registry import Task, builtin_registry
 
 Detector = Callable[[Mapping[str, Tensor]], "dict[str, Any] | None"]
@@ -36,6 +37,18 @@ class Architecture:
     tiling_changes_result: bool  # image-wide statistics: a tiled picture differs from the whole one
     input_range: tuple[float, float] = (0.0, 1.0)
     official_padding: OfficialPadding | None = None  # None: the official test adds nothing to the model's own
+
+
+def config_builder(model: Callable[[Any], nn.Module], config_type: type,
+                   variants: Mapping[str, Any] | None = None) -> Callable[[dict[str, Any]], nn.Module]:
+    """An `Architecture.build` from registry config: a named official variant, or the config's own keys."""
+
+    def build(config: dict[str, Any]) -> nn.Module:
+        if variants is not None and "variant" in config:
+            return model(variants[config["variant"]])
+        return model(config_from_dict(config_type, config))
+
+    return build
 
 
 def known_architectures() -> tuple[str, ...]:

@@ -1,24 +1,16 @@
 """DehazeFormer (Song et al. 2023): the model, its checkpoint detection and what the app needs to know."""
 
-from typing import Any
 
-from torch import nn
 
-from ..architectures import Architecture
-from ..configs import config_from_dict
+from ..architectures import Architecture, config_builder
 from .detect import detect_dehazeformer
 from .model import VARIANTS, DehazeFormer, DehazeFormerConfig, MetaBiasAttention
 
 
-def _build(config: dict[str, Any]) -> nn.Module:
-    if "variant" in config:
-        return DehazeFormer(VARIANTS[config["variant"]])
-    return DehazeFormer(config_from_dict(DehazeFormerConfig, config))
-
 
 ARCHITECTURE = Architecture(
     name="dehazeformer",
-    build=_build,
+    build=config_builder(DehazeFormer, DehazeFormerConfig, VARIANTS),
     detect=detect_dehazeformer,
     default_task="dehaze",
     downsampling=4,  # the deepest stage works at 1/4 resolution

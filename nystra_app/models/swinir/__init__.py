@@ -1,23 +1,17 @@
 """SwinIR (Liang et al. 2021): the model, its checkpoint detection and what the app needs to know."""
 
-from typing import Any
 
-from torch import nn
 
-from ..architectures import Architecture
-from ..configs import config_from_dict
+from ..architectures import Architecture, config_builder
 from ..windows import pad_flip_past_multiple
 from .detect import detect_swinir
 from .model import SwinIR, SwinIRConfig
 
 
-def _build(config: dict[str, Any]) -> nn.Module:
-    return SwinIR(config_from_dict(SwinIRConfig, config))
-
 
 ARCHITECTURE = Architecture(
     name="swinir",
-    build=_build,
+    build=config_builder(SwinIR, SwinIRConfig),
     detect=detect_swinir,
     default_task="super-resolve",
     downsampling=1,  # every block works at full resolution

@@ -1,23 +1,17 @@
 """Uformer (Wang et al. 2022): the model, its checkpoint detection and what the app needs to know."""
 
-from typing import Any
 
-from torch import nn
 
-from ..architectures import Architecture
-from ..configs import config_from_dict
+from ..architectures import Architecture, config_builder
 from ..windows import pad_centred_square
 from .detect import detect_uformer
 from .model import DOWNSAMPLINGS, Uformer, UformerConfig
 
 
-def _build(config: dict[str, Any]) -> nn.Module:
-    return Uformer(config_from_dict(UformerConfig, config))
-
 
 ARCHITECTURE = Architecture(
     name="uformer",
-    build=_build,
+    build=config_builder(Uformer, UformerConfig),
     detect=detect_uformer,
     default_task="denoise",
     downsampling=2**DOWNSAMPLINGS,

@@ -1,11 +1,8 @@
 """DehazeFormer (Song et al. 2023): the model, its checkpoint detection and what the app needs to know."""
 
-
-
 from ..architectures import Architecture, config_builder
 from .detect import detect_dehazeformer
 from .model import VARIANTS, DehazeFormer, DehazeFormerConfig, MetaBiasAttention
-
 
 
 ARCHITECTURE = Architecture(

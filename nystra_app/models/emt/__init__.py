@@ -1,11 +1,8 @@
 """EMT (Zheng et al. 2023): the model, its checkpoint detection and what the app needs to know."""
 
-
-
 from ..architectures import Architecture, config_builder
 from .detect import detect_emt
 from .model import EMT, VARIANTS, EMTConfig
-
 
 
 ARCHITECTURE = Architecture(

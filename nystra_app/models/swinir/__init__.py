@@ -1,12 +1,9 @@
 """SwinIR (Liang et al. 2021): the model, its checkpoint detection and what the app needs to know."""
 
-
-
 from ..architectures import Architecture, config_builder
 from ..windows import pad_flip_past_multiple
 from .detect import detect_swinir
 from .model import SwinIR, SwinIRConfig
-
 
 
 ARCHITECTURE = Architecture(

@@ -1,12 +1,9 @@
 """Uformer (Wang et al. 2022): the model, its checkpoint detection and what the app needs to know."""
 
-
-
 from ..architectures import Architecture, config_builder
 from ..windows import pad_centred_square
 from .detect import detect_uformer
 from .model import DOWNSAMPLINGS, Uformer, UformerConfig
-
 
 
 ARCHITECTURE = Architecture(

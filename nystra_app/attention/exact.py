@@ -55,19 +55,48 @@ def exact_attention(
             parts.append(exact_attention(q[pick], k[pick], v[pick], scale=scale, bias=window_bias, regions=labels,
                                          impl=impl))
         return torch.cat(parts)
-    additive = bias
-    if regions is not None:
-        nW = regions.shape[0]
-        mask = region_mask(regions)[:, None]  # (nW, 1, N, N)
-        q, k, v = (t.reshape(B // nW, nW, H, N, t.shape[-1]) for t in (q, k, v))
-        additive = mask if bias is None else bias + mask
+    if bias is not None and bias.dim() < 4:  # SDPA's fused CPU kernel takes 4-D masks only (3-D: 3x slower math path)
+        bias = bias.reshape((1,) * (4 - bias.dim()) + tuple(bias.shape))
+    if regions is None:
+        return _attend(q, k, v, scale, bias, impl)
+    return _attend_by_region_pattern(q, k, v, scale, bias, regions, impl)
+
+
+def _attend_by_region_pattern(q: Tensor, k: Tensor, v: Tensor, scale: float, bias: Tensor | None, regions: Tensor,
+                              impl: ExactImpl) -> Tensor:
+    """Shifted windows grouped by the shape of their region mask: most windows lie inside one region
+    and need no mask, the seam windows share a few patterns. Each group is one attention call with a
+    (1, H, N, N) mask, instead of a mask per window (memory) or a 5-D batch (SDPA's slow path)."""
+    B, H, N, _ = q.shape
+    nW = regions.shape[0]
+    patterns, which = torch.unique(regions - regions.amin(dim=-1, keepdim=True), dim=0, return_inverse=True)
+    if len(patterns) == 1 and not patterns.any():
+        return _attend(q, k, v, scale, bias, impl)
+    out = q.new_empty(B, H, N, v.shape[-1])
+
+    def by_window(t: Tensor) -> Tensor:  # (B, ...) -> (B // nW, nW, ...)
+        return t.reshape(B // nW, nW, *t.shape[1:])
+
+    for p, pattern in enumerate(patterns):
+        windows = (which == p).nonzero()[:, 0]
+
+        def pick(t: Tensor) -> Tensor:
+            return by_window(t)[:, windows].flatten(0, 1)
+
+        additive = bias if bias is None or bias.shape[0] == 1 else pick(bias)
+        if pattern.any():
+            mask = region_mask(pattern[None])[:, None].to(q.dtype)  # (1, 1, N, N)
+            additive = mask if additive is None else additive + mask
+        by_window(out)[:, windows] = _attend(pick(q), pick(k), pick(v), scale, additive, impl).unflatten(0, (B // nW, -1))
+    return out
+
+
+def _attend(q: Tensor, k: Tensor, v: Tensor, scale: float, additive: Tensor | None, impl: ExactImpl) -> Tensor:
     if resolve_impl(impl) == "sdpa":
         if additive is not None:
             additive = additive.to(q.dtype)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=additive, scale=scale)
-    else:
-        logits = (q @ k.transpose(-2, -1)) * scale
-        if additive is not None:
-            logits = logits + additive
-        out = torch.softmax(logits, dim=-1) @ v
-    return out.reshape(B, H, N, v.shape[-1])
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=additive, scale=scale)
+    logits = (q @ k.transpose(-2, -1)) * scale
+    if additive is not None:
+        logits = logits + additive
+    return torch.softmax(logits, dim=-1) @ v

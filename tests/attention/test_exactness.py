@@ -211,3 +211,24 @@ def test_exact_attention_in_chunks_equals_one_pass(monkeypatch) -> None:
     monkeypatch.setattr(exact_module, "CHUNK_BYTES", 2 * 64 * 64 * 4 * 2)  # two windows at a time
     chunked = exact_attention(q, k, v, scale=SCALE, bias=bias, regions=regions)
     assert torch.allclose(whole, chunked, atol=1e-6)
+
+
+@pytest.mark.parametrize("impl", ["sdpa", "matmul"])
+def test_shifted_windows_grouped_by_mask_pattern_equal_a_dense_reference(impl) -> None:
+    """Windows inside one region, two seam patterns (one with other label values), a four-region
+    corner; two pictures in the batch; a per-head bias: each equals softmax with its own mask."""
+    labels = torch.zeros(5, 8, 8, dtype=torch.long)
+    labels[1, 4:, :] = 1
+    labels[2, 4:, :] += 7  # the same pattern as window 1 with other labels
+    labels[2] += 3
+    labels[3, :, 6:] = 2
+    labels[4, 4:, :] += 1
+    labels[4, :, 6:] += 2
+    regions = labels.flatten(1)
+    q, k, v = (torch.randn(2 * 5, 2, 64, 16, dtype=torch.float64) for _ in range(3))
+    bias = torch.randn(2, 64, 64, dtype=torch.float64)
+    got = exact_attention(q, k, v, scale=SCALE, bias=bias, regions=regions, impl=impl)
+    same = regions.repeat(2, 1)[:, :, None] == regions.repeat(2, 1)[:, None, :]  # (10, 64, 64)
+    logits = (q @ k.transpose(-2, -1)) * SCALE + bias
+    want = torch.softmax(logits.masked_fill(~same[:, None], float("-inf")), dim=-1) @ v
+    assert torch.allclose(got, want, atol=1e-10)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import string
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -23,9 +23,9 @@ from ..crash import one_line
 from ..errors import NystraError
 from ..jobs import Cancelled
 from ..models import LoadedModel
-from .budget import PixelBudget, read_within_budget
+from .budget import OverBudget, PixelBudget, read_within_budget
 from .evaluate import IMAGE_SUFFIXES
-from .imageio import WRITABLE, write_image
+from .imageio import WRITABLE, read_image, write_image
 from .outputs import OutputNames, check_output_folder, resolved
 from .restore import restore_picture
 from .steps import StepProgress
@@ -53,7 +53,7 @@ class FileEvent:
     source: Path
     status: Literal["started", "written", "skipped", "failed"]
     output: Path | None = None
-    message: str = ""  # the error, for "failed"; a note (first frame of an animation) for "written"
+    message: str = ""  # the error, for "failed"; why, for a large picture "skipped"; a note for "written"
     seconds: float = 0.0
 
 
@@ -123,6 +123,8 @@ def run_batch(
     mode: str = "exact",
     cancel: threading.Event | None = None,
     max_megapixels: float | None = None,
+    run_anyway: Collection[Path] = (),
+    skip_large: bool = False,
     on_step: Callable[[StepProgress], None] | None = None,
 ) -> Generator[FileEvent | TileProgress, None, BatchReport]:
     """Restore every picture under options.input_dir; `mode` ("exact"/"fast") names the outputs.
@@ -130,8 +132,10 @@ def run_batch(
     Each picture is isolated: whatever it raises (a project error, or an unexpected one, whose
     report is written to a file) is recorded as its failure and the batch goes on. The output
     folder is checked before the first picture; outputs that would share a name get `-2`, `-3`...
-    `max_megapixels` is the pixel budget (None: the default, see budget.py). `on_step` reports
-    progress inside a picture's tiles (see `restore_picture`).
+    `max_megapixels` is the pixel budget (None: the default, see budget.py); a picture above it fails,
+    naming the option that allows it, unless it is in `run_anyway` (the user said yes: see
+    `budget.over_budget`) or `skip_large` is set (it is skipped, saying why in plain words: the GUI).
+    `on_step` reports progress inside a picture's tiles (see `restore_picture`).
     """
     check_template(options.template)
     inputs = find_inputs(options)
@@ -148,14 +152,19 @@ def run_batch(
         yield FileEvent(index, len(inputs), source, "started", target)
         start = time.perf_counter()
         try:
-            picture, _ = read_within_budget(source, budget)
+            picture = read_image(source) if source in run_anyway else read_within_budget(source, budget)[0]
             result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel,
                                                 on_step=on_step)
             write_image(target, result.picture, protect=inputs, quality=options.quality)
         except Cancelled:
             report.cancelled = True
             return report
-        except Exception as exc:  # per-picture isolation: this picture fails, the batch goes on
+        except Exception as exc:  # per-picture isolation: this picture fails (or is skipped), the batch goes on
+            if skip_large and isinstance(exc, OverBudget):
+                report.skipped.append(source)
+                yield FileEvent(index, len(inputs), source, "skipped", target,
+                                f"too large to restore without asking ({exc.overage.describe()})")
+                continue
             message = one_line(exc, source)
             report.failures.append((source, message))
             yield FileEvent(index, len(inputs), source, "failed", target, message)

@@ -10,14 +10,17 @@ timed on a small probe on this device, restores within `TIME_BUDGET_S`.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
 from ..attention import AttentionSpec
 from ..errors import NystraError
+from ..jobs import check_cancel
 from ..models import LoadedModel
 from .device import resolve_device
 from .imageio import Picture, peek_size, read_image
@@ -30,10 +33,6 @@ PROBE_SIDE = 128
 _HOST_BYTES = 16 * 4  # float32 input, output, blend sums and decoded copies, per output pixel (generous)
 
 
-class OverBudget(NystraError):
-    """A picture larger than the run's pixel budget; the message says how to run it anyway."""
-
-
 @dataclass(frozen=True)
 class Budget:
     megapixels: float
@@ -43,18 +42,51 @@ class Budget:
     def estimate_seconds(self, pixels: int) -> float | None:
         return None if self.seconds_per_megapixel is None else pixels / 1e6 * self.seconds_per_megapixel
 
+    def over(self, subject: str, width: int, height: int) -> Overage | None:
+        """What a question to the user needs when the picture is above this budget; None when it is not."""
+        if width * height / 1e6 <= self.megapixels:
+            return None
+        return Overage(subject, width, height, self, self.estimate_seconds(width * height))
+
     def check(self, subject: str, width: int, height: int) -> None:
         """Raise OverBudget naming the picture, its size, the estimate and the option that allows it."""
-        megapixels = width * height / 1e6
-        if megapixels <= self.megapixels:
-            return
-        estimate = self.estimate_seconds(width * height)
-        about = f", about {describe_seconds(estimate)} here" if estimate is not None else ""
-        raise OverBudget(
-            f"{subject}: {width}x{height} is {megapixels:.1f} MP{about}, above this run's budget of "
-            f"{self.megapixels:.1f} MP ({self.reason}); raise the budget to run it anyway "
-            f"(--max-megapixels {math.ceil(megapixels)})"
+        overage = self.over(subject, width, height)
+        if overage is not None:
+            raise OverBudget(overage)
+
+
+@dataclass(frozen=True)
+class Overage:
+    """A picture above a budget: its size, the budget and the estimated time here, so the CLI can
+    refuse it and the GUI can ask (in its own words, which never name a command-line option)."""
+
+    subject: str
+    width: int
+    height: int
+    budget: Budget
+    seconds: float | None  # the estimated time here of the run(s) asked about; None: not measured
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1e6
+
+    def describe(self) -> str:
+        """'24.0 MP, about 26 min here': the size and, when measured, the estimated time."""
+        about = f", about {describe_seconds(self.seconds)} here" if self.seconds is not None else ""
+        return f"{self.megapixels:.1f} MP{about}"
+
+
+class OverBudget(NystraError):
+    """A picture larger than the run's pixel budget; the message says how to run it anyway."""
+
+    def __init__(self, overage: Overage) -> None:
+        o = overage
+        super().__init__(
+            f"{o.subject}: {o.width}x{o.height} is {o.describe()}, above this run's budget of "
+            f"{o.budget.megapixels:.1f} MP ({o.budget.reason}); raise the budget to run it anyway "
+            f"(--max-megapixels {math.ceil(o.megapixels)})"
         )
+        self.overage = overage
 
 
 def describe_seconds(seconds: float) -> str:
@@ -105,14 +137,46 @@ class PixelBudget:
         self._model, self._spec, self._window, self._device = model, spec, window, device
         self._budget = None if max_megapixels is None else Budget(max_megapixels, None, "--max-megapixels")
 
-    def check(self, subject: str, width: int, height: int) -> Budget:
-        """Raise OverBudget for a picture above the budget; return the budget (with its speed if measured)."""
+    def budget_for(self, width: int, height: int) -> Budget:
+        """The budget that applies to a picture this size (measuring the speed the first time it matters)."""
         if self._budget is None and width * height > FLOOR_MP * 1e6:
             speed = measure_seconds_per_megapixel(self._model, self._spec, self._window, self._device)
             self._budget = default_budget(speed, self._model.descriptor.scale)
-        budget = self._budget or Budget(FLOOR_MP, None, "below the floor")
+        return self._budget or Budget(FLOOR_MP, None, "below the floor")
+
+    def check(self, subject: str, width: int, height: int) -> Budget:
+        """Raise OverBudget for a picture above the budget; return the budget (with its speed if measured)."""
+        budget = self.budget_for(width, height)
         budget.check(subject, width, height)
         return budget
+
+
+def runs_overage(model: LoadedModel, settings: Sequence[tuple[AttentionSpec, int | None]],
+                 device: torch.device | str, subject: str, width: int, height: int) -> Overage | None:
+    """Whether restoring one picture with each setting in turn (an A/B comparison runs two) needs a yes:
+    the first budget it is above, with the estimated time of all the runs together. Measures the
+    speed of each setting when the picture is above FLOOR_MP, so call it off the GUI thread."""
+    budgets = [PixelBudget(model, spec, window, device).budget_for(width, height) for spec, window in settings]
+    first = next((o for o in (b.over(subject, width, height) for b in budgets) if o is not None), None)
+    if first is None:
+        return None
+    estimates = [b.estimate_seconds(width * height) for b in budgets]
+    known = [e for e in estimates if e is not None]
+    return replace(first, seconds=sum(known) if len(known) == len(estimates) else None)
+
+
+def over_budget(paths: Iterable[Path], budget: PixelBudget,
+                cancel: threading.Event | None = None) -> dict[Path, Overage]:
+    """The pictures a run would refuse, found from their headers before any is decoded, so a batch can
+    ask once before it starts. A picture whose header gives no size is checked when it is read."""
+    found: dict[Path, Overage] = {}
+    for path in paths:
+        check_cancel(cancel, "the size check")
+        size = peek_size(path)
+        overage = None if size is None else budget.budget_for(*size).over(str(path), *size)
+        if overage is not None:
+            found[path] = overage
+    return found
 
 
 def read_within_budget(path: Path, budget: PixelBudget) -> tuple[Picture, Budget]:

@@ -1,11 +1,14 @@
 """The batch dialog: a folder of pictures through one task, exact or fast, with per-file progress.
 
 The loop (walking, naming, skipping, recording failures) is `engine.batch.run_batch`; this dialog
-gathers its options, runs it on the main window's device queue and lists what happened.
+gathers its options, runs it on the main window's device queue and lists what happened. Pictures
+above the pixel budget are found before the batch starts (in the worker: it may time the model) and
+the user is asked once whether to run them too or skip them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..attention import EXACT
+from ..attention import EXACT, AttentionSpec
 from ..engine import TileProgress
 from ..engine.imageio import OUTPUT_FORMATS
 from ..engine.batch import (
@@ -36,8 +39,11 @@ from ..engine.batch import (
     find_inputs,
     run_batch,
 )
+from ..engine.budget import Overage, PixelBudget, over_budget
 from ..engine.steps import StepProgress
 from ..errors import NystraError
+from ..models import ModelEntry
+from .budget_prompt import Question, batch_question
 from .progress import Eta, PictureProgress, describe_left
 from .provider import TASKS
 from .settings_dialog import folder_row
@@ -50,6 +56,19 @@ DEFAULT_SUBFOLDER = "restored"  # where results go when no output folder is give
 FORMATS = (("Same as input", None), *((f.label, f.ext[1:]) for f in OUTPUT_FORMATS))
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What Start gathered, kept for the run that follows the question about large pictures."""
+
+    entry: ModelEntry
+    spec: AttentionSpec
+    window: int | None
+    mode: str  # "exact" or "fast"
+    options: BatchOptions
+    inputs: list[Path]
+    device: str
+
+
 class BatchDialog(QDialog):
     finished_batch = Signal(object)  # the BatchReport
 
@@ -57,6 +76,7 @@ class BatchDialog(QDialog):
         super().__init__(main)
         self.main = main
         self.job: Job | None = None
+        self.question: Question | None = None  # open while asking about large pictures
         self.report: BatchReport | None = None
         self.setWindowTitle("Batch restore")
         self.resize(640, 520)
@@ -155,19 +175,13 @@ class BatchDialog(QDialog):
             return
         fast = self.mode_combo.currentIndex() == 1
         spec, window = entry.fast.setting(**self.main.nystrom_overrides()) if fast else (EXACT, None)
-        options, provider, device = self.options(), self.main.provider, self.main.device
+        options = self.options()
         try:
             inputs = find_inputs(options)
         except NystraError as exc:
             self.file_label.setText(str(exc))
             return
         self.main.settings.batch_input, self.main.settings.batch_output = self.input_edit.text(), self.output_edit.text()
-
-        def work(cancel):
-            model = provider.load(entry)
-            return run_batch(options, model, spec, window=window, device=device,
-                             mode="fast" if fast else "exact", cancel=cancel, on_step=job.progress.emit)
-
         self.log.clear()
         self.log.addItem(f"Writing to {options.output_dir}")
         self.overall.setRange(0, max(len(inputs), 1))
@@ -177,15 +191,50 @@ class BatchDialog(QDialog):
         self._eta = Eta()
         self.eta_label.clear()
         self.open_button.setEnabled(False)
+        self._plan = _Plan(entry, spec, window, "fast" if fast else "exact", options, inputs, self.main.device)
+        self._submit(None)
+
+    def _submit(self, run_anyway: frozenset[Path] | None) -> None:
+        """Queue the batch. `run_anyway` None: first find the pictures above the pixel budget, and ask
+        about them if there are any (the run follows the answer); else run, those pictures included."""
+        plan, provider = self._plan, self.main.provider
+
+        def work(cancel):
+            model = provider.load(plan.entry)
+            if run_anyway is None:
+                large = over_budget(plan.inputs, PixelBudget(model, plan.spec, plan.window, plan.device), cancel)
+                if large:
+                    return large
+            return run_batch(plan.options, model, plan.spec, window=plan.window, device=plan.device, mode=plan.mode,
+                             cancel=cancel, run_anyway=run_anyway or frozenset(), skip_large=True,
+                             on_step=job.progress.emit)
+
         job = self.job = Job(work, "batch")
         job.progress.connect(self._on_progress)
-        job.succeeded.connect(self._on_done)
+        job.succeeded.connect(self._on_succeeded)
         job.failed.connect(self._on_failed)
         job.cancelled.connect(self._on_cancelled)
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.file_label.setText("Waiting for the device…")
-        self.main.queues.for_device(device).submit(self.job)
+        self.main.queues.for_device(plan.device).submit(job)
+
+    def _on_succeeded(self, result: BatchReport | dict[Path, Overage]) -> None:
+        if isinstance(result, BatchReport):
+            self._on_done(result)
+            return
+        self.job = None
+        self.cancel_button.setEnabled(False)
+        self.file_label.setText("Waiting for your answer about the large pictures")
+        self.question = batch_question(self, result)
+        self.question.answered.connect(lambda yes, large=frozenset(result): self._on_answer(large, yes))
+        self.question.open()
+
+    def _on_answer(self, large: frozenset[Path], yes: bool) -> None:
+        self.question = None
+        pictures = f"{len(large)} large picture{'s' if len(large) > 1 else ''}"
+        self.log.addItem(f"Restoring {pictures} too" if yes else f"Skipping {pictures}")
+        self._submit(large if yes else frozenset())
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -214,6 +263,9 @@ class BatchDialog(QDialog):
             self.tally.written.append(event.output)
         elif event.status == "skipped":
             self.tally.skipped.append(event.source)
+            if event.message:
+                self.log.addItem(f"skipped {event.source.name}: {event.message}")
+                return
         self.log.addItem(f"{event.status:<8}{event.source.name} → {event.output.name if event.output else ''}")
 
     def _show_eta(self) -> None:

@@ -52,6 +52,7 @@ from ..engine import (
     write_image,
 )
 from ..engine.batch import output_name
+from ..engine.budget import Overage, runs_overage
 from ..engine.compare import error_map
 from ..engine.imageio import OUTPUT_FORMATS, WRITABLE
 from ..engine.steps import StepProgress
@@ -59,6 +60,7 @@ from ..errors import NystraError
 from ..jobs import Cancelled
 from ..models import ModelDescriptor, ModelEntry
 from .about import show_about
+from .budget_prompt import Question, picture_question
 from .fast_panel import FastPanel, NystromOverrides
 from .images import describe, display_pixels, from_qimage
 from .progress import Eta, PictureProgress, describe_left
@@ -116,6 +118,8 @@ class MainWindow(QMainWindow):
         self.outcome: Outcome | None = None
         self.reference: Picture | None = None
         self.job: Job | None = None
+        self.question: Question | None = None  # open while asking whether to restore a large picture
+        self._allowed: Picture | None = None  # a large picture the user said to restore anyway
         self._kept_partial = False
         self._run_text = ""
         self._ab_exact_first = False  # flipped before each A/B run
@@ -447,6 +451,7 @@ class MainWindow(QMainWindow):
         if self.job is not None:
             self.cancel()
         self.picture, self.picture_name, self.outcome, self.reference = picture, name, None, None
+        self._allowed = None
         self.viewer.clear()
         self.timing.set_picture(name)
         self.viewer.set_layer("Input", *display_pixels(picture))
@@ -485,9 +490,16 @@ class MainWindow(QMainWindow):
         modes = modes or (("fast",) if self.fast else ("exact",))
         settings = {mode: self._attention(entry, mode) for mode in modes}
         picture, name, provider, device = self.picture, self.picture_name, self.provider, self.device
+        lifted = self._allowed is picture
 
-        def work(cancel) -> Generator[object, None, Outcome]:
+        def work(cancel) -> Overage | Generator[object, None, Outcome]:
+            """In the worker: load the model and, unless the user already said yes, measure the budget;
+            a picture above it comes back as a question instead of a run."""
             model = provider.load(entry)
+            overage = None if lifted else runs_overage(model, list(settings.values()), device, name, *picture.size)
+            return overage if overage is not None else runs(model, cancel)
+
+        def runs(model, cancel) -> Generator[object, None, Outcome]:
             outcome = Outcome(model.descriptor, picture, name)
             for number, (mode, (spec, window)) in enumerate(settings.items(), 1):
                 yield RunStarted(mode, model.descriptor.window_label(window), number, len(settings))
@@ -503,7 +515,7 @@ class MainWindow(QMainWindow):
 
         job = Job(work, f"{task.label} on {device}")
         job.progress.connect(self._on_progress)
-        job.succeeded.connect(self._on_done)
+        job.succeeded.connect(partial(self._on_succeeded, task, modes, picture))
         job.failed.connect(self._on_failed)
         job.cancelled.connect(lambda j=job: self._on_cancelled(j))
         job.started.connect(lambda j=job: self._on_started(j))
@@ -581,6 +593,33 @@ class MainWindow(QMainWindow):
         self.cancel_button.setEnabled(False)
         self.progress.setValue(1000 if text == "Done" else 0)
         self.run_label.setText(text)
+
+    def _on_succeeded(self, task: Task, modes: tuple[str, ...], picture: Picture, result: Outcome | Overage) -> None:
+        if isinstance(result, Overage):
+            self._ask_budget(task, modes, picture, result)
+        else:
+            self._on_done(result)
+
+    def _ask_budget(self, task: Task, modes: tuple[str, ...], picture: Picture, overage: Overage) -> None:
+        """The picture is above what this computer restores without asking: say how long, ask."""
+        if picture is not self.picture:
+            self._finish("Dropped")
+            self.run_cancelled.emit()
+            return
+        self._finish("Waiting for your answer")
+        self.question = picture_question(self, overage, len(modes))
+        self.question.answered.connect(partial(self._on_budget_answer, task, modes, picture))
+        self.question.open()
+
+    def _on_budget_answer(self, task: Task, modes: tuple[str, ...], picture: Picture, yes: bool) -> None:
+        self.question = None
+        if yes and picture is self.picture:
+            self._allowed = picture
+            self.run_task(task, modes)
+            return
+        self._finish("Not run")
+        self.statusBar().showMessage("Not restored: nothing was changed")
+        self.run_cancelled.emit()
 
     def _on_done(self, outcome: Outcome) -> None:
         if outcome.picture is not self.picture:  # the user opened another picture meanwhile

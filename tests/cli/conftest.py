@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -10,7 +8,6 @@ from nystra_app.manager import get_entry
 from nystra_app.models import LoadedModel
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
 
 @pytest.fixture
@@ -22,9 +19,3 @@ def tiny_registry_model(monkeypatch) -> LoadedModel:
     monkeypatch.setattr(common, "load_model", lambda model_id, weights=None, device="cpu": model)
     return model
 
-
-@pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("needs real data, skipped because ../shared is absent")
-    return SHARED.resolve()

@@ -12,7 +12,9 @@ from nystra_app.cli import main
 from nystra_app.manager import load_model
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 
-SHARED_WEIGHTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "weights"
+from ..conftest import SHARED
+
+SHARED_WEIGHTS = SHARED / "weights"
 REAL_T = "dehazeformer-t_indoor_ITS.pth"
 
 

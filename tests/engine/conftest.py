@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import torch
@@ -13,7 +12,6 @@ from nystra_app.manager import get_entry
 from nystra_app.models import LoadedModel
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
 
 def tiny_dehazeformer() -> LoadedModel:
@@ -50,9 +48,3 @@ def fake_model_factory():
 def tiny_model() -> LoadedModel:
     return tiny_dehazeformer()
 
-
-@pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("needs real data, skipped because ../shared is absent")
-    return SHARED.resolve()

@@ -12,7 +12,9 @@ from pathlib import Path
 from nystra_app.manager import ManagerSettings
 from nystra_app.models.registry import ModelEntry
 
-SHARED_WEIGHTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "weights"
+from ..conftest import SHARED
+
+SHARED_WEIGHTS = SHARED / "weights"
 REAL_T = SHARED_WEIGHTS / "dehazeformer-t_indoor_ITS.pth"
 
 TINY_CONFIG = {

@@ -23,7 +23,6 @@ from nystra_app.ui.main_window import MainWindow
 from nystra_app.ui.provider import FixedProvider
 from nystra_app.ui.settings import load_settings
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
 
 @pytest.fixture(autouse=True)

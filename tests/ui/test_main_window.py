@@ -16,7 +16,8 @@ from nystra_app.ui.main_window import MainWindow
 from nystra_app.ui.provider import TASKS, FixedProvider
 from nystra_app.ui.settings import load_settings
 
-from .conftest import SHARED, make_picture, tiny_model
+from ..conftest import SHARED
+from .conftest import make_picture, tiny_model
 
 DEHAZE = TASKS[0]
 

@@ -18,7 +18,8 @@ from nystra_app.ui.models_dialog import ModelsDialog
 from nystra_app.ui.settings import load_settings
 from tests.manager.helpers import TINY_CONFIG, Checkpoint, tiny_entry
 
-from .conftest import SHARED, make_picture
+from ..conftest import SHARED
+from .conftest import make_picture
 
 
 def _checkpoint(folder: Path, seed: int = 0, name: str = "tiny.pth") -> Checkpoint:

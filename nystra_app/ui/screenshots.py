@@ -4,8 +4,10 @@ and review.
 The two screens are a 1366×768 laptop at 100% and a 1920×1080 screen at 150% scaling (1280×720 logical
 pixels). Qt's scale factor is fixed when the application starts, so the 150% set is rendered by a
 second process. The pictures are made here (a synthetic hazy scene) and the model is the installed
-dehazer when there is one, else its architecture with random weights (the views, not the restoration,
-are the point). Nothing the user saved (window size, recent files) is read or written.
+dehazer. Without one, the views that need no result are rendered with its architecture on random
+weights, and the result views are left out with a note: an untrained model's "restoration" is noise,
+which a reader of the screenshots would take for the app's work. Nothing the user saved (window size,
+recent files) is read or written.
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ SCENE_SIZE = (192, 256)  # (height, width): small, so the A/B run takes seconds 
 BATCH_SIZE = (480, 640)  # big enough that the batch is still running when it is grabbed
 TASKBAR = 40  # pixels of the screen a desktop keeps for itself
 SCREENS = {"1366x768": (1366, 768, 1.0), "1920x1080@150": (1920, 1080, 1.5)}
-VIEWS = ("first_run", "restored", "slider", "error_map", "batch_running", "model_manager", "settings")
+RESULT_VIEWS = ("restored", "slider", "error_map")
+VIEWS = ("first_run", *RESULT_VIEWS, "batch_running", "model_manager", "settings")
+UNTRAINED_NOTE = ("no DehazeFormer-T weights here (install them, or point NYSTRA_MODEL_MIRROR at a folder of model "
+                  "files): the restored, slider and error-map views were not rendered, since an untrained model's "
+                  "result is noise")
 
 
 def hazy_scene(height: int, width: int) -> Picture:
@@ -47,13 +53,14 @@ def hazy_scene(height: int, width: int) -> Picture:
     return Picture((rgb * (1 - 0.6 * depth) + 0.75 * 0.6 * depth).astype(np.float32))
 
 
-def screenshot_model() -> LoadedModel:
+def screenshot_model() -> tuple[LoadedModel, bool]:
+    """The installed dehazer and True; without one, its architecture on random weights and False."""
     entry = get_entry("dehazeformer-t-indoor")
     try:
         find_weights(entry)
-        return load_model(entry.id)
-    except Exception:  # noqa: BLE001 - no weights here: show the views with random weights
-        return load_model(entry.id, random_weights=True)
+        return load_model(entry.id), True
+    except Exception:  # noqa: BLE001 - no weights here: the views that need no result, on random weights
+        return load_model(entry.id, random_weights=True), False
 
 
 def _wait(signal, ms: int = 120_000) -> None:
@@ -109,9 +116,13 @@ class Shooter:
             finally:
                 if mirror is not None:
                     os.environ[MIRROR_ENV] = mirror
-        window = self.main_window(FixedProvider([screenshot_model()]))
+        model, trained = screenshot_model()
+        window = self.main_window(FixedProvider([model]))
         window.set_picture(hazy_scene(*SCENE_SIZE), "hazy scene (synthetic)")
-        if self.wanted("restored") or self.wanted("slider") or self.wanted("error_map"):
+        results = [view for view in RESULT_VIEWS if self.wanted(view)]
+        if results and not trained:
+            print(UNTRAINED_NOTE, file=sys.stderr)
+        elif results:
             window.run_ab()
             _wait(window.result_ready)
             window.viewer.left_combo.setCurrentText("Input")

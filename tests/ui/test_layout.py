@@ -96,3 +96,13 @@ def test_screenshot_leaves_the_saved_window_alone(qtbot, tmp_path: Path) -> None
     assert app_main(["--screenshot", str(tmp_path / "shots"), "--only", "main"]) == 0
     after = load_settings()
     assert after.geometry == "01d9d0cb" and after.recent == ["/photos/mine.png"]
+
+
+def test_screenshot_without_weights_leaves_out_the_result_views_and_says_why(qtbot, tmp_path: Path, capsys) -> None:
+    # the fresh per-test state has no weights installed and no mirror folder
+    assert app_main(["--screenshot", str(tmp_path / "shots"), "--screen", "1366x768",
+                     "--only", "restored,error_map,settings"]) == 0
+    shots = tmp_path / "shots" / "1366x768"
+    assert (shots / "settings.png").is_file()
+    assert not (shots / "restored.png").exists() and not (shots / "error_map.png").exists()
+    assert "were not rendered" in capsys.readouterr().err

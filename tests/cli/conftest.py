@@ -9,8 +9,7 @@ from nystra_app.cli import common
 from nystra_app.manager import get_entry
 from nystra_app.models import LoadedModel
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+from tests.conftest import SHARED
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import torch
 from nystra_app.cli import main
 from nystra_app.manager import load_model
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
+from tests.conftest import SHARED
 
-SHARED_WEIGHTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "weights"
+SHARED_WEIGHTS = SHARED / "weights"
 REAL_T = "dehazeformer-t_indoor_ITS.pth"
 
 

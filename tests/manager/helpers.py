@@ -11,8 +11,9 @@ from pathlib import Path
 
 from nystra_app.manager import ManagerSettings
 from nystra_app.models.registry import ModelEntry
+from tests.conftest import SHARED
 
-SHARED_WEIGHTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "weights"
+SHARED_WEIGHTS = SHARED / "weights"
 REAL_T = SHARED_WEIGHTS / "dehazeformer-t_indoor_ITS.pth"
 
 TINY_CONFIG = {

@@ -22,8 +22,7 @@ from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 from nystra_app.ui.main_window import MainWindow
 from nystra_app.ui.provider import FixedProvider
 from nystra_app.ui.settings import load_settings
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+from tests.conftest import SHARED
 
 
 @pytest.fixture(autouse=True)

@@ -27,8 +27,8 @@ def check_cancel(cancel: threading.Event | None, what: str = "operation") -> Non
         raise Cancelled(what)
 
 
-def run_to_end(job: Generator[E, None, R], on_event: Callable[[E], None] | None = None) -> R:
-    """Drive a job to its result, handing each progress event to `on_event` (a bar, a signal)."""
+def relay(job: Generator[E, None, R], on_event: Callable[[E], None] | None = None) -> Generator[E, None, R]:
+    """Pass a job's events on (for an enclosing job) after showing each to `on_event`; return its result."""
     while True:
         try:
             event = next(job)
@@ -36,14 +36,16 @@ def run_to_end(job: Generator[E, None, R], on_event: Callable[[E], None] | None 
             return stop.value
         if on_event is not None:
             on_event(event)
-
-
-def relay(job: Generator[E, None, R], on_event: Callable[[E], None]) -> Generator[E, None, R]:
-    """Pass a job's events on (for an enclosing job) after showing each to `on_event`; return its result."""
-    while True:
-        try:
-            event = next(job)
-        except StopIteration as stop:
-            return stop.value
-        on_event(event)
         yield event
+
+
+def run_to_end(job: Generator[E, None, R], on_event: Callable[[E], None] | None = None) -> R:
+    """Drive a job to its result, handing each progress event to `on_event` (a bar, a signal).
+
+    The relayed events are only pulled here: `relay` is the one loop that looks at them."""
+    relayed = relay(job, on_event)
+    try:
+        while True:
+            next(relayed)
+    except StopIteration as stop:
+        return stop.value

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Generator
 from pathlib import Path
-from typing import get_args
+from typing import TypeVar, get_args
 
 from tqdm import tqdm
 
+from ..jobs import run_to_end
 from ..manager import ManagerSettings, models_dir
 from ..manager.importer import import_checkpoint
 from ..manager.progress import Progress
 from ..manager.store import install, list_models, remove, verify
 from ..models.registry import Task
 from .common import add_json_option, emit
+
+R = TypeVar("R")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,6 +80,15 @@ class _ProgressBar:
         self._bar, self._key = None, None
 
 
+def _with_bar(job: Generator[Progress, None, R]) -> R:
+    """Drive an install or import to its result, its progress on stderr."""
+    bar = _ProgressBar()
+    try:
+        return run_to_end(job, bar)
+    finally:
+        bar.close()
+
+
 def _list(args: argparse.Namespace) -> int:
     statuses = list_models()
     rows = [s.to_dict() for s in statuses]
@@ -91,17 +104,13 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _install(args: argparse.Namespace) -> int:
-    bar = _ProgressBar()
-    try:
-        record = install(args.id, settings=ManagerSettings(mirror=args.mirror), url=args.url, progress=bar)
-    finally:
-        bar.close()
+    record = _with_bar(install(args.id, settings=ManagerSettings(mirror=args.mirror), url=args.url))
     print(f"{record.id}: installed {models_dir() / record.file}\n  sha256 {record.sha256}\n  from {record.source}")
     return 0
 
 
 def _import(args: argparse.Namespace) -> int:
-    entry = import_checkpoint(args.file, args.name, task=args.task)
+    entry = _with_bar(import_checkpoint(args.file, args.name, task=args.task))
     print(f"{entry.id}: imported as {entry.arch} ({entry.task}), config {entry.config}\n"
           f"  {models_dir() / entry.file}\n  sha256 {entry.sha256}")
     return 0

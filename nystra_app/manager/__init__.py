@@ -1,8 +1,9 @@
 """The model manager (the weights store): weight cache, verified resumable downloads, mirrors, import
 of local checkpoints, and the catalogue of model ids. It imports models, never the reverse.
 
-No Qt here: the GUI drives the same calls from a worker thread, passing a progress callback and a
-threading.Event to cancel.
+No Qt here. Installs and imports are jobs under nystra_app.jobs' protocol (generators of Progress
+events, cancelled through a threading.Event): the CLI drains them into a tqdm bar, the GUI from a
+worker thread into a signal.
 """
 
 from __future__ import annotations

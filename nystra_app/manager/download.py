@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Generator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 
 from ..errors import NystraError
-from .paths import ManagerSettings
 from ..jobs import Cancelled
-from .progress import Meter, ProgressCallback
+from .paths import ManagerSettings
+from .progress import Meter, Progress
 
 _CHUNK = 1 << 14  # what a broken connection can lose mid-chunk; small enough to matter little
 _SPACE_MARGIN = 16 << 20  # keep this much free beyond the file itself
@@ -43,22 +44,22 @@ def download(
     *,
     settings: ManagerSettings,
     expected_size: int | None = None,
-    progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
-) -> None:
-    """Fetch `url` into `part`, appending to what an earlier run left there when the server allows.
+) -> Generator[Progress, None, None]:
+    """Fetch `url` into `part`, appending to what an earlier run left there when the server allows;
+    a job (nystra_app.jobs) yielding a Progress per chunk.
 
     Retries transient failures with exponential back-off. The requests Session keeps trust_env on
     (its default), so HTTP(S)_PROXY / NO_PROXY and the system's CA settings apply. Returns when the
     server has sent the whole body; checking what it sent is the caller's job.
     """
     cancel = cancel or threading.Event()
-    meter = Meter("download", url, progress, expected_size)
+    meter = Meter("download", url, expected_size)
     with requests.Session() as session:
         attempt = 0
         while True:
             try:
-                _fetch_once(session, url, part, settings, expected_size, meter, cancel)
+                yield from _fetch_once(session, url, part, settings, expected_size, meter, cancel)
                 return
             except _Transient as exc:
                 if attempt >= settings.retries:
@@ -74,7 +75,8 @@ def download(
 
 
 def _fetch_once(session: requests.Session, url: str, part: Path, settings: ManagerSettings,
-                expected_size: int | None, meter: Meter, cancel: threading.Event) -> None:
+                expected_size: int | None, meter: Meter,
+                cancel: threading.Event) -> Generator[Progress, None, None]:
     have = part.stat().st_size if part.exists() else 0
     if expected_size is not None and have > expected_size:
         part.unlink()  # not a prefix of the file we want
@@ -106,7 +108,7 @@ def _fetch_once(session: requests.Session, url: str, part: Path, settings: Manag
         total = _total_size(response, start) or expected_size
         if total is not None:
             check_space(part.parent, total - start)
-        meter.restart(start, total)
+        yield meter.restart(start, total)
         mode = "ab" if start else "wb"
         try:
             with open(part, mode) as handle:
@@ -114,7 +116,7 @@ def _fetch_once(session: requests.Session, url: str, part: Path, settings: Manag
                     if cancel.is_set():
                         raise Cancelled("download")
                     handle.write(chunk)
-                    meter.advance(len(chunk))
+                    yield meter.advance(len(chunk))
         except requests.exceptions.ConnectionError as exc:
             if "timed out" in str(exc).lower():
                 raise _Transient(f"{host} stopped sending ({_reason(exc, settings)})") from None

@@ -6,14 +6,15 @@ import hashlib
 import json
 import os
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 
 from ..fileio import atomic_write
-from ..jobs import Cancelled, check_cancel
+from ..jobs import Cancelled, check_cancel, run_to_end
+
+E = TypeVar("E")
 
 _HASH_CHUNK = 1 << 20
 
@@ -45,34 +46,51 @@ def update_json(path: Path, lock: Path, default: Any, change: Callable[[Any], An
         write_json_atomic(path, change(read_json(path, default)))
 
 
-@contextmanager
-def exclusive_lock(
-    path: Path,
-    cancel: threading.Event | None = None,
-    on_wait: Callable[[], None] | None = None,
-    poll: float = 0.2,
-) -> Iterator[None]:
-    """Hold an OS lock on `path` (created if needed) for the duration of the block.
+class FileLock:
+    """An OS lock on `path` (created if needed): `take` (a job) acquires it, leaving the block releases it.
 
     An OS lock (flock / msvcrt) rather than an O_EXCL marker file because the OS drops it when the
     holder dies, so a crashed install never leaves a stale lock behind. Locks are per open file, so
     two threads of one process exclude each other too. Waiting polls, so a cancel is noticed.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        waited = False
-        while not _try_lock(handle.fileno()):
-            if not waited and on_wait is not None:
-                on_wait()
-            waited = True
-            if cancel is not None and cancel.wait(poll):
-                raise Cancelled()
-            if cancel is None:
-                time.sleep(poll)
-        try:
-            yield
-        finally:
-            _unlock(handle.fileno())
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: BinaryIO | None = None
+        self._held = False
+
+    def __enter__(self) -> FileLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = open(self.path, "a+b")
+        return self
+
+    def take(self, cancel: threading.Event | None, waiting: E, poll: float = 0.2) -> Generator[E, None, None]:
+        """Acquire the lock; yields `waiting` once when another holder makes this wait."""
+        assert self._handle is not None, "take the lock inside its with-block"
+        cancel = cancel or threading.Event()
+        told = False
+        while not _try_lock(self._handle.fileno()):
+            if not told:
+                told = True
+                yield waiting
+            if cancel.wait(poll):
+                raise Cancelled("waiting for the lock")
+        self._held = True
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._handle is not None:
+            if self._held:
+                _unlock(self._handle.fileno())
+            self._handle.close()
+        self._handle, self._held = None, False
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold the lock on `path` for the block, waiting as long as it takes (short read-modify-writes)."""
+    with FileLock(path) as lock:
+        run_to_end(lock.take(None, None))
+        yield
 
 
 try:

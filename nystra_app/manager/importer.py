@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
 from typing import cast, get_args
@@ -11,11 +12,10 @@ from typing import cast, get_args
 from ..errors import NystraError
 from ..models import ModelEntry, Task, build, builtin_registry, detect, get_architecture, load_strict, read_state_dict
 from ..models.switch import ImageModel, trained_window
-from .files import exclusive_lock
+from .files import FileLock
 from .mirror import copy_file
 from .paths import ManagerSettings, installed_file
-from ..jobs import Cancelled
-from .progress import ProgressCallback
+from .progress import Progress
 from .record import InstallRecord, lock_path, now, put_record
 from .store import commit, part_file
 from .user_registry import registry, save_user_entry, user_entries
@@ -29,10 +29,10 @@ def import_checkpoint(
     *,
     task: Task | None = None,
     settings: ManagerSettings | None = None,
-    progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
-) -> ModelEntry:
-    """Detect the architecture, load strictly, copy into the cache and register under `name`.
+) -> Generator[Progress, None, ModelEntry]:
+    """Detect the architecture, load strictly, copy into the cache and register under `name`; a job
+    (nystra_app.jobs) yielding the copy's and the check's Progress.
 
     The source file is only read, never moved. Its tensors are read with weights_only=True (or
     safetensors), so a checkpoint carrying code is refused before anything is copied.
@@ -54,14 +54,15 @@ def import_checkpoint(
                        file=cached, description=f"imported from {file}", trained_window=trained_window(module))
     final = installed_file(cached, settings)
     final.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive_lock(lock_path(cached, settings), cancel):
+    with FileLock(lock_path(cached, settings)) as lock:
+        yield from lock.take(cancel, Progress("waiting", f"another import as {name}"))
         part = part_file(final)
         try:
-            copy_file(file, part, progress, cancel)
-        except Cancelled:
+            yield from copy_file(file, part, cancel)
+        except BaseException:  # a cancel, a full disk: a copy is not resumed, so nothing of it stays
             part.unlink(missing_ok=True)
             raise
-        digest = commit(entry, part, final, str(file), progress, cancel)
+        digest = yield from commit(entry, part, final, str(file), settings, cancel)
     entry = replace(entry, sha256=digest, size=final.stat().st_size)
     save_user_entry(entry, settings)
     put_record(InstallRecord(name, cached, digest, final.stat().st_size, f"imported from {file}", now()), settings)

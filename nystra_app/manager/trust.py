@@ -2,13 +2,15 @@
 
 A file altered in the cache after install (same size, other bytes) would otherwise be run as if it
 were the verified one. Hashing a 3 MB file costs little but a 100 MB one does not, so the digest is
-remembered in models/hashes.json against the file's size and modification time: the second load
-of an unchanged file reads one small JSON file. (A change that keeps both size and mtime, which
-needs a deliberate `touch -r`, is only caught by `nystra models verify`.)
+remembered in models/hashes.json against the file's size and modification time, by the install
+that verified the file and by any load that had to hash it: a load of an unchanged file reads one
+small JSON file. (A change that keeps both size and mtime, which needs a deliberate `touch -r`, is
+only caught by `nystra models verify`.)
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import NystraError
@@ -29,14 +31,26 @@ def hash_cache_file(settings: ManagerSettings | None = None) -> Path:
 def cached_sha256(path: Path, settings: ManagerSettings | None = None) -> str:
     """sha256 of `path`, hashed only when its size or mtime differ from the last time it was hashed."""
     stat = path.stat()
-    key, stamp = str(path.resolve()), {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    cache = hash_cache_file(settings)
-    known = read_json(cache, {}).get(key)
-    if known is not None and {k: known.get(k) for k in stamp} == stamp:
+    known = read_json(hash_cache_file(settings), {}).get(str(path.resolve()))
+    if known is not None and {k: known.get(k) for k in _stamp(stat)} == _stamp(stat):
         return known["sha256"]
     digest = sha256_file(path)
-    update_json(cache, lock_path(cache.name, settings), {}, lambda raw: {**raw, key: {**stamp, "sha256": digest}})
+    remember_sha256(path, digest, stat, settings)
     return digest
+
+
+def remember_sha256(path: Path, digest: str, hashed: os.stat_result,
+                    settings: ManagerSettings | None = None) -> None:
+    """Note `digest` for `path` as it was when hashed (`hashed`: its stat taken before reading it), so the
+    install that just hashed a file spares the first load doing it again. Taken before the read, the
+    stamp can only make a later change look like a change, never a changed file look hashed."""
+    cache = hash_cache_file(settings)
+    key, entry = str(path.resolve()), {**_stamp(hashed), "sha256": digest}
+    update_json(cache, lock_path(cache.name, settings), {}, lambda raw: {**raw, key: entry})
+
+
+def _stamp(stat: os.stat_result) -> dict[str, int]:
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 def check_installed_weights(entry: ModelEntry, path: Path, settings: ManagerSettings | None = None) -> None:

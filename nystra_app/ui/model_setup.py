@@ -8,6 +8,7 @@ is in it is copied into the app's cache and checked against its known hash by th
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,13 +17,14 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from ..errors import NystraError
 from ..manager import ManagerSettings, install, list_models
 from ..manager.mirror import sources_for
-from ..manager.progress import ProgressCallback
+from ..manager.progress import Progress
 from ..models import ModelEntry
 
 
-def install_folder(folder: Path, settings: ManagerSettings, progress: ProgressCallback | None = None,
-                   cancel: threading.Event | None = None) -> list[str]:
-    """Install every registered model whose file is in `folder` and not installed yet; returns their ids.
+def install_folder(folder: Path, settings: ManagerSettings,
+                   cancel: threading.Event | None = None) -> Generator[Progress, None, list[str]]:
+    """Install every registered model whose file is in `folder` and not installed yet (a job, nystra_app.jobs,
+    yielding each install's progress); returns their ids.
 
     A folder holding none of the registry's files is a plain one-line error."""
     here = [s for s in list_models(settings) if (folder / s.entry.file).is_file()]
@@ -32,7 +34,7 @@ def install_folder(folder: Path, settings: ManagerSettings, progress: ProgressCa
     from_folder = replace(settings, mirror=str(folder))
     found = [s.entry for s in here if not s.installed]
     for entry in found:
-        install(entry, settings=from_folder, progress=progress, cancel=cancel)
+        yield from install(entry, settings=from_folder, cancel=cancel)
     return [entry.id for entry in found]
 
 

@@ -28,7 +28,7 @@ from ..manager import Progress, get_entry, import_checkpoint, install, list_mode
 from ..manager.paths import is_url
 from .model_setup import ask_model_folder, install_folder, no_source_message, size_text
 from .settings import AppSettings, save_settings
-from .worker import Job
+from .worker import Job, Work
 
 COLUMNS = ("Model", "Task", "Installed", "Size", "Licence")
 EXPLAIN = ("Each kind of repair needs a model file. Three ways to get one: <b>Use a folder of model files</b> "
@@ -156,7 +156,7 @@ class ModelsDialog(QDialog):
         self.mirror_edit.setText(str(folder))
         self.apply_mirror()
         settings = self.settings.manager()
-        self._run(lambda cancel, report: install_folder(folder, settings, report, cancel),
+        self._run(lambda cancel: install_folder(folder, settings, cancel),
                   f"Installing the models in {folder}")
 
     def install_selected(self) -> None:
@@ -170,7 +170,7 @@ class ModelsDialog(QDialog):
                 if not self.quiet:
                     QMessageBox.information(self, "Download", refusal)
                 return
-            self._run(lambda cancel, report: install(model_id, settings=settings, progress=report, cancel=cancel),
+            self._run(lambda cancel: install(model_id, settings=settings, cancel=cancel),
                       f"Installing {model_id}")
 
     def choose_import(self) -> None:
@@ -183,8 +183,8 @@ class ModelsDialog(QDialog):
 
     def import_file(self, path: Path, name: str) -> None:
         settings = self.settings.manager()
-        self._run(lambda cancel, report: import_checkpoint(path, name, settings=settings, progress=report,
-                                                           cancel=cancel), f"Importing {path.name}")
+        self._run(lambda cancel: import_checkpoint(path, name, settings=settings, cancel=cancel),
+                  f"Importing {path.name}")
 
     def remove_selected(self) -> None:
         model_id = self.selected()
@@ -194,17 +194,17 @@ class ModelsDialog(QDialog):
                 != QMessageBox.StandardButton.Yes:
             return
         settings = self.settings.manager()
-        self._run(lambda cancel, report: remove(model_id, settings), f"Removing {model_id}")
+        self._run(lambda cancel: remove(model_id, settings), f"Removing {model_id}")
 
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
 
-    def _run(self, operation, label: str) -> None:
-        """Run a manager call in a thread; its progress callback becomes the job's signal."""
+    def _run(self, operation: Work, label: str) -> None:
+        """Run a manager call in a thread; the worker drains a job's Progress events into its signal."""
         if self.job is not None:
             return
-        self.job = job = Job(lambda cancel: operation(cancel, job.progress.emit), label, self)
+        self.job = job = Job(operation, label, self)
         job.progress.connect(self._on_progress)
         job.succeeded.connect(lambda _: self._end(f"{label}: done", ""))
         job.failed.connect(lambda message: self._end(f"{label}: failed\n{message}", message))

@@ -9,7 +9,6 @@ from nystra_app.models import LoadedModel
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
 
 
-
 @pytest.fixture
 def tiny_registry_model(monkeypatch) -> LoadedModel:
     """The real registry entry with a tiny random DehazeFormer behind it, for fast command tests."""

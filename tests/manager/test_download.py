@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nystra_app.errors import NystraError
-from nystra_app.jobs import Cancelled
+from nystra_app.jobs import Cancelled, run_to_end
 from nystra_app.manager import InstallError, Progress, install
 from nystra_app.manager.record import read_records
 
@@ -18,9 +18,9 @@ from .helpers import Checkpoint, FileServer, fast_settings, tiny_entry
 
 
 def leftovers(cache: Path) -> list[str]:
-    """Weight-like files in the cache (the record and the lock folder do not count)."""
+    """Weight-like files in the cache (the install record, the hash cache and the lock folder do not count)."""
     return sorted(str(p.relative_to(cache)) for p in cache.rglob("*")
-                  if p.is_file() and p.name != "installed.json" and p.parent.name != ".locks")
+                  if p.is_file() and p.name not in ("installed.json", "hashes.json") and p.parent.name != ".locks")
 
 
 def resume_offset(range_header: str | None) -> int:
@@ -30,7 +30,7 @@ def resume_offset(range_header: str | None) -> int:
 
 def test_connection_cut_halfway_is_resumed_with_range(server: FileServer, tiny: Checkpoint, cache: Path) -> None:
     server.cut = 1
-    record = install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings(retries=1))
+    record = run_to_end(install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings(retries=1)))
     first, resumed = (r for _, r in server.requests)
     assert first is None and 0 < resume_offset(resumed) <= len(tiny.data) // 2
     assert hashlib.sha256((cache / "tiny.pth").read_bytes()).hexdigest() == tiny.sha256 == record.sha256
@@ -41,10 +41,10 @@ def test_a_rerun_resumes_the_part_file_left_by_a_failed_run(server: FileServer, 
     entry = tiny_entry(tiny, (server.url("tiny.pth"),))
     server.cut = 1
     with pytest.raises(InstallError, match="run the install again to resume"):
-        install(entry, settings=fast_settings(retries=0))
+        run_to_end(install(entry, settings=fast_settings(retries=0)))
     kept = (cache / "tiny.pth.part").stat().st_size
     assert 0 < kept <= len(tiny.data) // 2
-    install(entry, settings=fast_settings(retries=0))
+    run_to_end(install(entry, settings=fast_settings(retries=0)))
     assert resume_offset(server.requests[-1][1]) == kept
     assert hashlib.sha256((cache / "tiny.pth").read_bytes()).hexdigest() == tiny.sha256
     assert leftovers(cache) == ["tiny.pth"]
@@ -54,7 +54,8 @@ def test_a_rerun_resumes_the_part_file_left_by_a_failed_run(server: FileServer, 
 def test_server_without_range_support_restarts_from_zero(server: FileServer, tiny: Checkpoint, cache: Path,
                                                          known_hash: bool) -> None:
     server.ranges, server.cut = False, 1
-    record = install(tiny_entry(tiny, (server.url("tiny.pth"),), known_hash=known_hash), settings=fast_settings())
+    entry = tiny_entry(tiny, (server.url("tiny.pth"),), known_hash=known_hash)
+    record = run_to_end(install(entry, settings=fast_settings()))
     assert server.requests[1][1] is not None  # it asked to resume, the server sent 200 and everything
     assert record.sha256 == tiny.sha256
     assert hashlib.sha256((cache / "tiny.pth").read_bytes()).hexdigest() == tiny.sha256
@@ -63,7 +64,7 @@ def test_server_without_range_support_restarts_from_zero(server: FileServer, tin
 def test_wrong_hash_is_rejected_and_nothing_is_left(server: FileServer, tiny: Checkpoint, cache: Path) -> None:
     entry = tiny_entry(tiny, (server.url("tiny.pth"),), sha256="0" * 64)
     with pytest.raises(InstallError, match="sha256 .* must have 0000"):
-        install(entry, settings=fast_settings())
+        run_to_end(install(entry, settings=fast_settings()))
     assert leftovers(cache) == []
     assert read_records() == {}
 
@@ -71,13 +72,13 @@ def test_wrong_hash_is_rejected_and_nothing_is_left(server: FileServer, tiny: Ch
 def test_unknown_hash_and_a_file_that_does_not_load_is_rejected(server: FileServer, tiny: Checkpoint, cache: Path) -> None:
     server.files["tiny.pth"] = bytes(range(256)) * 64
     with pytest.raises(InstallError, match=r"tiny\.pth (was refused|is not a readable checkpoint)"):
-        install(tiny_entry(tiny, (server.url("tiny.pth"),), known_hash=False), settings=fast_settings())
+        run_to_end(install(tiny_entry(tiny, (server.url("tiny.pth"),), known_hash=False), settings=fast_settings()))
     assert leftovers(cache) == []
 
 
 def test_404_says_so_and_is_not_retried(server: FileServer, tiny: Checkpoint, cache: Path) -> None:
     with pytest.raises(InstallError, match=r"missing\.pth answered HTTP 404"):
-        install(tiny_entry(tiny, (server.url("missing.pth"),)), settings=fast_settings(retries=3))
+        run_to_end(install(tiny_entry(tiny, (server.url("missing.pth"),)), settings=fast_settings(retries=3)))
     assert len(server.requests) == 1
     assert leftovers(cache) == []
 
@@ -85,7 +86,8 @@ def test_404_says_so_and_is_not_retried(server: FileServer, tiny: Checkpoint, ca
 def test_a_stalled_server_times_out_with_a_clear_message(server: FileServer, tiny: Checkpoint) -> None:
     server.stall = 2.0
     with pytest.raises(InstallError, match=r"failed after 2 attempts: .* sent nothing for 0.3 s \(read timeout\)"):
-        install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings(read_timeout=0.3, retries=1))
+        run_to_end(install(tiny_entry(tiny, (server.url("tiny.pth"),)),
+                           settings=fast_settings(read_timeout=0.3, retries=1)))
 
 
 def test_cancel_leaves_nothing_in_the_cache(server: FileServer, tiny: Checkpoint, cache: Path) -> None:
@@ -97,14 +99,15 @@ def test_cancel_leaves_nothing_in_the_cache(server: FileServer, tiny: Checkpoint
         cancel.set()
 
     with pytest.raises(Cancelled):
-        install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings(), progress=progress, cancel=cancel)
+        run_to_end(install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings(), cancel=cancel),
+                   progress)
     assert seen and seen[0].phase == "download" and seen[0].total == len(tiny.data)
     assert leftovers(cache) == []
 
 
 def test_progress_reports_bytes_total_and_rate(server: FileServer, tiny: Checkpoint) -> None:
     seen: list[Progress] = []
-    install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings(), progress=seen.append)
+    run_to_end(install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings()), seen.append)
     downloads = [e for e in seen if e.phase == "download"]
     assert downloads[-1].done == downloads[-1].total == len(tiny.data)
     assert downloads[-1].rate > 0 and downloads[-1].eta == 0
@@ -116,7 +119,7 @@ def test_not_enough_disk_space_is_refused_before_downloading(server: FileServer,
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr("nystra_app.manager.download.shutil.disk_usage", lambda _: usage(10**9, 10**9, 1000))
     with pytest.raises(NystraError, match="not enough disk space"):
-        install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings())
+        run_to_end(install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings()))
     assert server.requests == []
 
 
@@ -130,7 +133,7 @@ def test_two_installs_of_one_model_at_once_download_it_once(server: FileServer, 
         def progress(event: Progress) -> None:
             if event.phase == "waiting":
                 second_waits.set()
-        results["second"] = install(entry, settings=fast_settings(), progress=progress)
+        results["second"] = run_to_end(install(entry, settings=fast_settings()), progress)
 
     other = threading.Thread(target=second)
 
@@ -139,7 +142,7 @@ def test_two_installs_of_one_model_at_once_download_it_once(server: FileServer, 
             other.start()
             assert second_waits.wait(10)
 
-    results["first"] = install(entry, settings=fast_settings(), progress=first_progress)
+    results["first"] = run_to_end(install(entry, settings=fast_settings()), first_progress)
     other.join(10)
     assert results["first"] == results["second"]
     assert len(server.requests) == 1

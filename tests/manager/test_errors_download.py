@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nystra_app.jobs import run_to_end
 from nystra_app.manager import InstallError, install
 
 from .helpers import Checkpoint, FileServer, fast_settings, tiny_entry
@@ -16,7 +17,7 @@ def test_a_dropped_download_says_where_it_dropped_and_to_resume(server: FileServ
                                                                 cache: Path) -> None:
     server.cut = 5
     with pytest.raises(InstallError) as caught:
-        install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings(retries=4))
+        run_to_end(install(tiny_entry(tiny, (server.url("tiny.pth"),)), settings=fast_settings(retries=4)))
     message = str(caught.value)
     assert "IncompleteRead" not in message and "expected)" not in message
     dropped = re.search(r"the connection dropped at ([\d.]+) of ([\d.]+) KB", message)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from nystra_app.jobs import run_to_end
 from nystra_app.manager import get_entry, install, load_model, registry
 from nystra_app.models import build
 
@@ -49,7 +50,7 @@ def test_the_authors_saved_models_folder_is_a_mirror(tmp_path: Path) -> None:
     (saved / "outdoor").mkdir(parents=True)
     torch.save({"state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}},
                saved / "outdoor" / "dehazeformer-s.pth")
-    record = install("dehazeformer-s-outdoor", settings=fast_settings(mirror=str(saved)))
+    record = run_to_end(install("dehazeformer-s-outdoor", settings=fast_settings(mirror=str(saved))))
     assert record.source == str(saved / "outdoor" / "dehazeformer-s.pth") and len(record.sha256) == 64
     loaded = load_model("dehazeformer-s-outdoor")
     assert torch.equal(loaded.module.state_dict()["patch_embed.proj.weight"], model.state_dict()["patch_embed.proj.weight"])

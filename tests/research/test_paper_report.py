@@ -19,7 +19,8 @@ def test_report_has_every_table_and_plot(shared, tmp_path, monkeypatch) -> None:
         (tmp_path / "pairs" / sub).mkdir(parents=True)
         image = cv2.imread(str(sots / sub / name))
         assert image is not None
-        small = cv2.resize(image, (128, 96), interpolation=cv2.INTER_AREA)
+        # 80x60 keeps the unguarded Nystrom MSE below (0.0135) where it is at 128x96; at 64x48 it exceeds 1
+        small = cv2.resize(image, (80, 60), interpolation=cv2.INTER_AREA)
         cv2.imwrite(str(tmp_path / "pairs" / sub / name), small)
     plan = Plan(tokens=[64], repeats=1, windows=[8, 16], ablation=[(16, 3)], ablation_window=8, pairs=1, wide=None,
                 model_rows=[])

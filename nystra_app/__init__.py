@@ -1,6 +1,13 @@
 """Nystra: photo restoration with pretrained vision transformers and PnP-Nystra attention."""
 
+import os
 from pathlib import Path
+
+# torch's OpenMP threads spin while they wait for work. On a desktop, where the GUI thread and other programs
+# share the cores, a spinning thread holds the core its partner needs: DehazeFormer-T at 256 px took 2-4x the
+# wall time and 3x the CPU time on a 2-core machine with other work running. OpenMP reads this once, when
+# torch loads, so it is set before anything of ours imports torch; a value the user set is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.1.0"
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# OpenMP threads that wait by sleeping, not spinning; read when torch loads, so set before importing it (and
-# inherited by the subprocesses tests start). On this shared, loaded 2-core machine a spinning thread holds the
-# core its partner needs: the paper-report test took 187 CPU-s with torch's default policy against 15 with this
-# one, same two threads. A value the caller set is kept.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import nystra_app  # noqa: F401, I001 - first: it makes OpenMP threads wait by sleeping (set before torch loads)
 
 import pytest
 import torch

@@ -26,3 +26,13 @@ def test_core_loads_no_qt_and_the_product_loads_neither_research_nor_matplotlib(
     qt_in_core, research_in_product = result.stdout.split("\n")[:2]
     assert qt_in_core == ""
     assert research_in_product == ""
+
+
+def test_importing_the_package_makes_openmp_threads_sleep_unless_the_user_chose() -> None:
+    code = "import os, nystra_app, torch; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert chosen.stdout.strip() == "PASSIVE"
+    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**env, "OMP_WAIT_POLICY": "ACTIVE"})
+    assert kept.stdout.strip() == "ACTIVE"

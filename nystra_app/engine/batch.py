@@ -25,7 +25,7 @@ from ..jobs import Cancelled
 from ..models import LoadedModel
 from .budget import PixelBudget, read_within_budget
 from .evaluate import IMAGE_SUFFIXES
-from .imageio import WRITABLE, write_image
+from .imageio import WRITABLE, open_picture, write_image
 from .outputs import OutputNames, check_output_folder, resolved
 from .restore import restore_picture
 from .steps import StepProgress
@@ -148,7 +148,7 @@ def run_batch(
         yield FileEvent(index, len(inputs), source, "started", target)
         start = time.perf_counter()
         try:
-            picture, _ = read_within_budget(source, budget)
+            picture, _ = read_within_budget(open_picture(source), budget)
             result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel,
                                                 on_step=on_step)
             write_image(target, result.picture, protect=inputs, quality=options.quality)

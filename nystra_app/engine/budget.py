@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
@@ -20,7 +19,7 @@ from ..attention import AttentionSpec
 from ..errors import NystraError
 from ..models import LoadedModel
 from .device import resolve_device
-from .imageio import Picture, peek_size, read_image
+from .imageio import Picture, PictureFile
 from .tiling import MEMORY_FRACTION, free_memory
 
 FLOOR_MP = 1.0  # below this no picture is refused, and nothing is measured
@@ -115,13 +114,8 @@ class PixelBudget:
         return budget
 
 
-def read_within_budget(path: Path, budget: PixelBudget) -> tuple[Picture, Budget]:
-    """Read a picture, refused before it is decoded when its header already says it is over budget
-    (after decoding, for the few formats only cv2 reads). Returns it with the budget that let it in."""
-    size = peek_size(path)
-    if size is not None:
-        allowed = budget.check(str(path), *size)
-    picture = read_image(path)
-    if size is None:
-        allowed = budget.check(str(path), *picture.size)
-    return picture, allowed
+def read_within_budget(source: PictureFile, budget: PixelBudget) -> tuple[Picture, Budget]:
+    """Decode a picture whose header is read, refused before decoding when it is over budget.
+    Returns it with the budget that let it in."""
+    allowed = budget.check(str(source.path), *source.size)
+    return source.read(), allowed

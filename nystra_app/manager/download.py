@@ -5,14 +5,16 @@ from __future__ import annotations
 import shutil
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import requests
 
 from ..errors import NystraError
 from .paths import ManagerSettings
 from ..jobs import Cancelled
 from .progress import Meter, ProgressCallback
+
+if TYPE_CHECKING:  # imported when a download runs: a tenth of a second every `nystra` start would pay
+    import requests
 
 _CHUNK = 1 << 14  # what a broken connection can lose mid-chunk; small enough to matter little
 _SPACE_MARGIN = 16 << 20  # keep this much free beyond the file itself
@@ -52,6 +54,8 @@ def download(
     (its default), so HTTP(S)_PROXY / NO_PROXY and the system's CA settings apply. Returns when the
     server has sent the whole body; checking what it sent is the caller's job.
     """
+    import requests
+
     cancel = cancel or threading.Event()
     meter = Meter("download", url, progress, expected_size)
     with requests.Session() as session:
@@ -75,6 +79,8 @@ def download(
 
 def _fetch_once(session: requests.Session, url: str, part: Path, settings: ManagerSettings,
                 expected_size: int | None, meter: Meter, cancel: threading.Event) -> None:
+    import requests
+
     have = part.stat().st_size if part.exists() else 0
     if expected_size is not None and have > expected_size:
         part.unlink()  # not a prefix of the file we want

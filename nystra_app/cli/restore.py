@@ -21,7 +21,7 @@ from ..engine.batch import output_name
 from ..engine.budget import Budget, PixelBudget, describe_seconds, read_within_budget
 from ..engine.execution import PRECISIONS, Execution
 from ..engine.imageio import OUTPUT_FORMATS, open_picture
-from ..engine.outputs import OutputNames, check_output_folder
+from ..engine.outputs import InputFiles, OutputNames, check_output_folder
 from ..jobs import run_to_end
 from ..models import LoadedModel
 from .common import (
@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     described = model.descriptor
     if label == "fast" and not described.fast.faster:
         print(f"nystra: note: Fast is not faster for {described.id}. {described.fast.note}", file=sys.stderr)
-    run_state = _Run(PixelBudget(model, spec, window, args.device, args.max_megapixels), OutputNames())
+    run_state = _Run(PixelBudget(model, spec, window, args.device, args.max_megapixels), OutputNames(),
+                     InputFiles(args.inputs))
     files: list[dict[str, Any]] = []
     for path in args.inputs:
         try:
@@ -90,10 +91,11 @@ def run(args: argparse.Namespace) -> int:
 
 @dataclass(frozen=True)
 class _Run:
-    """What the pictures of one run share: the pixel budget and the output names already given."""
+    """What the pictures of one run share: the pixel budget, the output names already given, the inputs."""
 
     budget: PixelBudget
     names: OutputNames
+    inputs: InputFiles  # never written over
 
 
 def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec: AttentionSpec,
@@ -111,7 +113,7 @@ def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec
         job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile,
                               execution=Execution(precision=args.precision))
         result = run_to_end(job, lambda event: _show(progress, event))
-    write_image(target, result.picture, protect=args.inputs)
+    write_image(target, result.picture, protect=run_state.inputs)
     return {"input": str(path), "output": str(target), "seconds": result.seconds,
             "attention_seconds": result.attention_seconds, "attention_share": result.attention_share,
             "tiles": result.tiles, "fallback": result.fallback, "tiling_changed": result.tiling_changed}

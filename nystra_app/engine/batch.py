@@ -26,7 +26,7 @@ from ..models import LoadedModel
 from .budget import PixelBudget, read_within_budget
 from .evaluate import IMAGE_SUFFIXES
 from .imageio import WRITABLE, open_picture, write_image
-from .outputs import OutputNames, check_output_folder, resolved
+from .outputs import InputFiles, OutputNames, check_output_folder, resolved
 from .restore import restore_picture
 from .steps import StepProgress
 from .tiling import TileProgress
@@ -137,7 +137,7 @@ def run_batch(
     inputs = find_inputs(options)
     check_output_folder(options.output_dir)
     budget = PixelBudget(model, spec, window, device, max_megapixels)
-    names = OutputNames()
+    names, protect = OutputNames(), InputFiles(inputs)
     report = BatchReport()
     for index, source in enumerate(inputs, 1):
         target = names.claim(output_path(source, options, model.descriptor.id, mode))
@@ -151,7 +151,7 @@ def run_batch(
             picture, _ = read_within_budget(open_picture(source), budget)
             result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel,
                                                 on_step=on_step)
-            write_image(target, result.picture, protect=inputs, quality=options.quality)
+            write_image(target, result.picture, protect=protect, quality=options.quality)
         except Cancelled:
             report.cancelled = True
             return report

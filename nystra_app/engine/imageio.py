@@ -21,7 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import NystraError
 from ..fileio import atomic_write
-from .outputs import resolved
+from .outputs import InputFiles
 
 MAX_SIDE = 20_000
 MAX_PIXELS = 150_000_000  # below Pillow's own decompression-bomb refusal (~179 MP)
@@ -310,10 +310,11 @@ def write_image(
     bit_depth: int | None = None,
     alpha: np.ndarray | None = None,
     *,
-    protect: Iterable[str | os.PathLike] = (),
+    protect: InputFiles | Iterable[str | os.PathLike] = (),
     quality: int = 95,
 ) -> Path:
-    """Encode by the extension and replace `path` atomically; refuses to write over `protect` paths.
+    """Encode by the extension and replace `path` atomically; refuses to write over `protect` paths
+    (a run writing many outputs passes its `InputFiles`, looked up once).
 
     16-bit output only where the format holds it (PNG, TIFF), alpha only where it holds one
     (PNG, TIFF, WebP); otherwise 8 bits and the alpha dropped. `quality` (1-100) is JPEG's.
@@ -327,7 +328,8 @@ def write_image(
     else:
         rgb = picture if picture.ndim == 3 else picture[..., None]
     cv_ext, deep_ok, alpha_ok = _writable(path)
-    _refuse_protected(path, protect)
+    if (protect if isinstance(protect, InputFiles) else InputFiles(protect)).holds(path):
+        raise ImageError(f"{path}: refusing to write over an input file; choose another output folder or name")
     depth = 16 if bit_depth == 16 and deep_ok else 8
     encoded = _encode(rgb, alpha if alpha_ok else None, depth, cv_ext, path, quality)
     _atomic_write(path, encoded)
@@ -340,22 +342,6 @@ def _writable(path: Path) -> tuple[str, bool, bool]:
     except KeyError:
         raise ImageError(f"{path}: cannot write {path.suffix or 'extension-less'} files; "
                          f"use one of {', '.join(sorted(WRITABLE))}") from None
-
-
-def _refuse_protected(path: Path, protect: Iterable[str | os.PathLike]) -> None:
-    target = resolved(path)
-    for item in protect:
-        other = Path(item)
-        if target == resolved(other) or _same_file(target, other):
-            raise ImageError(f"{path}: refusing to write over an input file; choose another output folder or name")
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """os.path.samefile, False where either cannot be looked at (missing, a loop, no permission)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _encode(rgb: np.ndarray, alpha: np.ndarray | None, depth: int, cv_ext: str, path: Path,

@@ -146,6 +146,20 @@ def test_the_bar_is_drawn_before_the_speed_probe_and_the_decoding(tmp_path, tiny
     assert steps == ["bar drawn", "probe", "decode"]
 
 
+def test_each_input_is_looked_up_once_per_run_not_once_per_output(tmp_path, tiny_registry_model, monkeypatch):
+    from collections import Counter
+    from pathlib import Path
+
+    from nystra_app.engine import outputs
+
+    inputs = [write_image(tmp_path / f"{i}.png", rgb(i)) for i in range(4)]
+    looked_up: Counter = Counter()
+    real_resolved = outputs.resolved
+    monkeypatch.setattr(outputs, "resolved", lambda path: looked_up.update([Path(path)]) or real_resolved(path))
+    assert main(["restore", *map(str, inputs), "-o", str(tmp_path / "out"), "--model", MODEL]) == 0
+    assert [looked_up[path] for path in inputs] == [1, 1, 1, 1]
+
+
 def test_bf16_is_opt_in_and_close_to_fp32(tmp_path, tiny_registry_model, capsys):
     source = write_image(tmp_path / "a.png", rgb(), bit_depth=16)
     outputs = {}

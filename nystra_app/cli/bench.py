@@ -1,4 +1,4 @@
-"""`nystra bench attention|model|photo|paper`: speed as ratios, both comparisons stated.
+"""`nystra bench attention|model|photo|backends|paper`: speed as ratios, both comparisons stated.
 
 The measurements live in the research package, loaded only when a bench command runs; the paper
 report's plots need the `bench` extra (matplotlib).
@@ -20,6 +20,8 @@ from ..errors import NystraError
 from ..manager import get_entry, load_model
 from .common import add_attention_options, add_json_option, emit, fast_setting
 from .options import ITERS, LANDMARKS, MEGAPIXELS, TILE, device_name, float_range, int_range
+
+BACKEND_NAMES = ("eager", "compile", "onnxruntime", "openvino")  # research.backends.BACKENDS, without loading it
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -65,6 +67,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_json_option(photo)
     photo.set_defaults(handler=_photo)
 
+    backends = kinds.add_parser("backends", help="one photo-sized tile: eager torch vs torch.compile, ONNX Runtime, "
+                                                 "OpenVINO (those installed), alternated")
+    backends.add_argument("--model", required=True, help="model id (see `nystra models list`)")
+    backends.add_argument("--megapixels", type=float_range(*MEGAPIXELS), default=1.0,
+                          help="size of the generated 4:3 tile (model input), run whole")
+    backends.add_argument("--backends", default="eager,onnxruntime,openvino", type=_backend_list,
+                          help=f"comma-separated, from {','.join(BACKEND_NAMES)} (compile takes minutes to set up)")
+    backends.add_argument("--repeats", type=int_range(1), default=3,
+                          help="runs of each backend, each in its own process, alternated")
+    backends.add_argument("--random-weights", action="store_true", help="time without a checkpoint")
+    backends.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
+    add_json_option(backends)
+    backends.set_defaults(handler=_backends)
+
     paper = kinds.add_parser("paper", help="the paper's tables and plots on this machine, as a markdown report")
     paper.add_argument("--data", type=Path, required=True,
                        help="folder holding dehazing pairs (sub-folders hazy/ and GT/), e.g. ../shared/testimages/dehaze")
@@ -107,6 +123,36 @@ def _photo(args: argparse.Namespace) -> int:
         f"({r['megapixels_per_s']:.3f} MP/s, first progress after {r['first_progress_seconds']:.2f} s)\n"
         f"  speed-up {r['speedup']:.2f}x, default vs baseline picture: {fidelity} PSNR"
     ))
+    return 0
+
+
+def _backend_list(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in BACKEND_NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(BACKEND_NAMES)}, not {text!r}")
+    return names
+
+
+def _backends(args: argparse.Namespace) -> int:
+    from ..research.backends import bench_backends
+
+    load_model(args.model, args.weights, random_weights=args.random_weights)  # a missing model fails before any run
+    r = bench_backends(args.model, args.megapixels, args.backends, repeats=args.repeats, weights=args.weights,
+                       random_weights=args.random_weights,
+                       log=lambda line: print(f"nystra: {line}", file=sys.stderr, flush=True))
+    lines = [f"{r['model']}, {r['attention']}, one {r['size'][0]}x{r['size'][1]} tile ({r['megapixels']:.2f} MP), "
+             f"{r['threads']} threads; median of {r['repeats']} processes each, alternated; load {r['load_before']:.1f} -> "
+             f"{r['load_after']:.1f}",
+             f"  {'backend':12s} {'setup':>8s} {'per tile':>9s} {'vs eager':>9s} {'PSNR vs eager':>14s}"]
+    for row in r["rows"]:
+        if row["error"]:
+            lines.append(f"  {row['backend']:12s} not run: {row['error']}")
+            continue
+        fidelity = "identical" if row["psnr_vs_eager"] is None else f"{row['psnr_vs_eager']:.1f} dB"
+        lines.append(f"  {row['backend']:12s} {row['setup_seconds']:7.1f}s {row['seconds']:8.2f}s "
+                     f"{row['speedup_vs_eager']:8.2f}x {fidelity:>14s}")
+    emit(r, args.json, "\n".join(lines))
     return 0
 
 

@@ -20,8 +20,8 @@ from ..engine import (
 from ..engine.batch import output_name
 from ..engine.budget import Budget, PixelBudget, describe_seconds, read_within_budget
 from ..engine.execution import PRECISIONS, Execution
-from ..engine.imageio import OUTPUT_FORMATS
-from ..engine.outputs import OutputNames, check_output_folder
+from ..engine.imageio import OUTPUT_FORMATS, open_picture
+from ..engine.outputs import InputFiles, OutputNames, check_output_folder
 from ..jobs import run_to_end
 from ..models import LoadedModel
 from .common import (
@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     described = model.descriptor
     if label == "fast" and not described.fast.faster:
         print(f"nystra: note: Fast is not faster for {described.id}. {described.fast.note}", file=sys.stderr)
-    run_state = _Run(PixelBudget(model, spec, window, args.device, args.max_megapixels), OutputNames())
+    run_state = _Run(PixelBudget(model, spec, window, args.device, args.max_megapixels), OutputNames(),
+                     InputFiles(args.inputs))
     files: list[dict[str, Any]] = []
     for path in args.inputs:
         try:
@@ -90,37 +91,40 @@ def run(args: argparse.Namespace) -> int:
 
 @dataclass(frozen=True)
 class _Run:
-    """What the pictures of one run share: the pixel budget and the output names already given."""
+    """What the pictures of one run share: the pixel budget, the output names already given, the inputs."""
 
     budget: PixelBudget
     names: OutputNames
+    inputs: InputFiles  # never written over
 
 
 def _restore_file(path: Path, model: LoadedModel, args: argparse.Namespace, spec: AttentionSpec,
                   window: int | None, label: str, run_state: _Run) -> dict[str, Any]:
-    picture, budget = read_within_budget(path, run_state.budget)
-    _announce(path, picture.size, budget)
-    if picture.note:
-        print(f"nystra: note: {picture.note}", file=sys.stderr)
-    ext = output_extension(picture, args.format)
-    target = run_state.names.claim(args.outdir / (output_name(path.stem, model.descriptor.id, label) + ext))
+    source = open_picture(path)  # the header only: a bad file fails here, as one line, before any bar
+    # Drawn now, before the budget's speed probe and the decoding: the first sign of life on a large picture.
     progress = tqdm(desc=path.name, unit="tile", file=sys.stderr, leave=False)  # stderr: shown with --json too
     with progress:
+        picture, budget = read_within_budget(source, run_state.budget)
+        _announce(path, picture.size, budget)
+        if picture.note:
+            tqdm.write(f"nystra: note: {picture.note}", file=sys.stderr)
+        ext = output_extension(picture, args.format)
+        target = run_state.names.claim(args.outdir / (output_name(path.stem, model.descriptor.id, label) + ext))
         job = restore_picture(picture, model, spec, window=window, device=args.device, tile=args.tile,
                               execution=Execution(precision=args.precision))
         result = run_to_end(job, lambda event: _show(progress, event))
-    write_image(target, result.picture, protect=args.inputs)
+    write_image(target, result.picture, protect=run_state.inputs)
     return {"input": str(path), "output": str(target), "seconds": result.seconds,
             "attention_seconds": result.attention_seconds, "attention_share": result.attention_share,
             "tiles": result.tiles, "fallback": result.fallback, "tiling_changed": result.tiling_changed}
 
 
 def _announce(path: Path, size: tuple[int, int], budget: Budget) -> None:
-    """A line on stderr before a picture long enough to need one (progress, with --json too)."""
+    """A line on stderr before a picture long enough to need one (above its bar; with --json too)."""
     estimate = budget.estimate_seconds(size[0] * size[1])
     if estimate is not None and estimate >= 10:
-        print(f"nystra: restoring {path} ({size[0] * size[1] / 1e6:.1f} MP, about {describe_seconds(estimate)} here)",
-              file=sys.stderr, flush=True)
+        tqdm.write(f"nystra: restoring {path} ({size[0] * size[1] / 1e6:.1f} MP, about {describe_seconds(estimate)} here)",
+                   file=sys.stderr)
 
 
 def _show(progress: tqdm, event: TileProgress) -> None:

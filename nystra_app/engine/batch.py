@@ -25,8 +25,8 @@ from ..jobs import Cancelled
 from ..models import LoadedModel
 from .budget import OverBudget, PixelBudget, read_within_budget
 from .evaluate import IMAGE_SUFFIXES
-from .imageio import WRITABLE, read_image, write_image
-from .outputs import OutputNames, check_output_folder, resolved
+from .imageio import WRITABLE, open_picture, write_image
+from .outputs import InputFiles, OutputNames, check_output_folder, resolved
 from .restore import restore_picture
 from .steps import StepProgress
 from .tiling import TileProgress
@@ -141,7 +141,7 @@ def run_batch(
     inputs = find_inputs(options)
     check_output_folder(options.output_dir)
     budget = PixelBudget(model, spec, window, device, max_megapixels)
-    names = OutputNames()
+    names, protect = OutputNames(), InputFiles(inputs)
     report = BatchReport()
     for index, source in enumerate(inputs, 1):
         target = names.claim(output_path(source, options, model.descriptor.id, mode))
@@ -152,10 +152,11 @@ def run_batch(
         yield FileEvent(index, len(inputs), source, "started", target)
         start = time.perf_counter()
         try:
-            picture = read_image(source) if source in run_anyway else read_within_budget(source, budget)[0]
+            opened = open_picture(source)
+            picture = opened.read() if source in run_anyway else read_within_budget(opened, budget)[0]
             result = yield from restore_picture(picture, model, spec, window=window, device=device, cancel=cancel,
                                                 on_step=on_step)
-            write_image(target, result.picture, protect=inputs, quality=options.quality)
+            write_image(target, result.picture, protect=protect, quality=options.quality)
         except Cancelled:
             report.cancelled = True
             return report

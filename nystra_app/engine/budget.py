@@ -23,7 +23,7 @@ from ..errors import NystraError
 from ..jobs import check_cancel
 from ..models import LoadedModel
 from .device import resolve_device
-from .imageio import Picture, peek_size, read_image
+from .imageio import Picture, PictureFile, open_picture
 from .tiling import MEMORY_FRACTION, free_memory
 
 FLOOR_MP = 1.0  # below this no picture is refused, and nothing is measured
@@ -168,24 +168,22 @@ def runs_overage(model: LoadedModel, settings: Sequence[tuple[AttentionSpec, int
 def over_budget(paths: Iterable[Path], budget: PixelBudget,
                 cancel: threading.Event | None = None) -> dict[Path, Overage]:
     """The pictures a run would refuse, found from their headers before any is decoded, so a batch can
-    ask once before it starts. A picture whose header gives no size is checked when it is read."""
+    ask once before it starts."""
     found: dict[Path, Overage] = {}
     for path in paths:
         check_cancel(cancel, "the size check")
-        size = peek_size(path)
-        overage = None if size is None else budget.budget_for(*size).over(str(path), *size)
+        try:
+            size = open_picture(path).size
+        except NystraError:
+            continue  # a damaged file is reported when the run reaches it
+        overage = budget.budget_for(*size).over(str(path), *size)
         if overage is not None:
             found[path] = overage
     return found
 
 
-def read_within_budget(path: Path, budget: PixelBudget) -> tuple[Picture, Budget]:
-    """Read a picture, refused before it is decoded when its header already says it is over budget
-    (after decoding, for the few formats only cv2 reads). Returns it with the budget that let it in."""
-    size = peek_size(path)
-    if size is not None:
-        allowed = budget.check(str(path), *size)
-    picture = read_image(path)
-    if size is None:
-        allowed = budget.check(str(path), *picture.size)
-    return picture, allowed
+def read_within_budget(source: PictureFile, budget: PixelBudget) -> tuple[Picture, Budget]:
+    """Decode a picture whose header is read, refused before decoding when it is over budget.
+    Returns it with the budget that let it in."""
+    allowed = budget.check(str(source.path), *source.size)
+    return source.read(), allowed

@@ -1,14 +1,16 @@
-"""Output files of one run: names that never collide, and a folder checked before any model runs.
+"""Output files of one run: names that never collide, never an input, and a folder checked before any model runs.
 
 Two inputs called `a.png` in different folders (or `a.png` and `a.jpg` written as PNG) would get the
 same output name and the second would replace the first. `OutputNames` hands each target out once per
 run, adding `-2`, `-3`... to the stem of a repeat, in input order, so a rerun names them the same way.
+`InputFiles` knows a run's inputs, looked up once, so no output is ever written over one.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import NystraError
@@ -44,6 +46,29 @@ def resolved(path: Path) -> Path:
         return Path(path).resolve()
     except (OSError, RuntimeError):  # RuntimeError: Python < 3.13's "Symlink loop"
         return Path(os.path.abspath(path))
+
+
+class InputFiles:
+    """A run's input files, resolved and identified once: every output is checked against them all, and a
+    batch of N pictures then costs N lookups, not N per output."""
+
+    def __init__(self, paths: Iterable[str | os.PathLike]) -> None:
+        inputs = [Path(p) for p in paths]
+        self._paths = {resolved(p) for p in inputs}
+        self._files = {_file_id(p) for p in inputs} - {None}  # catches hard links and other names of the same file
+
+    def holds(self, path: Path) -> bool:
+        """Whether writing `path` would replace one of the inputs."""
+        return resolved(path) in self._paths or _file_id(path) in self._files
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode), as os.path.samefile compares; None where the file cannot be looked at."""
+    try:
+        status = os.stat(path)
+    except OSError:  # missing, a loop, no permission
+        return None
+    return status.st_dev, status.st_ino
 
 
 def check_output_folder(folder: Path) -> None:

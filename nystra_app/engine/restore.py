@@ -141,8 +141,12 @@ def restore_picture(
 
 
 def _to_model_layout(rgb: np.ndarray, model_channels: int) -> Tensor:
-    """(H, W, C) in [0, 1] -> (B, model_channels, H, W); gray pictures on RGB models are replicated."""
-    chw = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))
+    """(H, W, C) in [0, 1] -> (B, model_channels, H, W); gray pictures on RGB models are replicated.
+
+    A view, not a copy: (H, W, C) memory is channels-last already, and each tile is laid out for the
+    model when it runs (a 12 MP picture: 144 MB and 0.1 s saved before the first progress event).
+    """
+    chw = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)
     if chw.shape[0] == model_channels:
         return chw[None]
     if model_channels == 3:  # gray picture, RGB model

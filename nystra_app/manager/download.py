@@ -6,14 +6,16 @@ import shutil
 import threading
 from collections.abc import Generator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import requests
 
 from ..errors import NystraError
 from ..jobs import Cancelled
 from .paths import ManagerSettings
 from .progress import Meter, Progress
+
+if TYPE_CHECKING:  # imported when a download runs: a tenth of a second every `nystra` start would pay
+    import requests
 
 _CHUNK = 1 << 14  # what a broken connection can lose mid-chunk; small enough to matter little
 _SPACE_MARGIN = 16 << 20  # keep this much free beyond the file itself
@@ -53,6 +55,8 @@ def download(
     (its default), so HTTP(S)_PROXY / NO_PROXY and the system's CA settings apply. Returns when the
     server has sent the whole body; checking what it sent is the caller's job.
     """
+    import requests
+
     cancel = cancel or threading.Event()
     meter = Meter("download", url, expected_size)
     with requests.Session() as session:
@@ -77,6 +81,8 @@ def download(
 def _fetch_once(session: requests.Session, url: str, part: Path, settings: ManagerSettings,
                 expected_size: int | None, meter: Meter,
                 cancel: threading.Event) -> Generator[Progress, None, None]:
+    import requests
+
     have = part.stat().st_size if part.exists() else 0
     if expected_size is not None and have > expected_size:
         part.unlink()  # not a prefix of the file we want

@@ -102,8 +102,9 @@ def run_job(job: PhotoJob) -> dict:
             "user_seconds": usage.ru_utime, "system_seconds": usage.ru_stime, "minor_faults": usage.ru_minflt}
 
 
-def _run_in_process(job: PhotoJob) -> dict:
-    command = [sys.executable, "-m", __name__, json.dumps(asdict(job))]
+def run_in_process(module: str, job: object) -> dict:
+    """Run `python -m module JOB-AS-JSON` (a dataclass) and return the JSON of its last stdout line."""
+    command = [sys.executable, "-m", module, json.dumps(asdict(job))]  # type: ignore[call-overload]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -149,7 +150,7 @@ def bench_photo(
                 job = PhotoJob(described.id, str(source), str(Path(folder) / f"{name}.npy"), asdict(spec), window, tile,
                                asdict(chosen), str(weights) if weights else None, random_weights)
                 log(f"round {round_ + 1}/{repeats}: {name} ({chosen.describe()})")
-                runs[name].append(_run_in_process(job))
+                runs[name].append(run_in_process(__name__, job))
                 log(f"  {runs[name][-1]['seconds']:.1f} s, peak {runs[name][-1]['peak_rss_mb']:.0f} MB")
         fidelity = float_psnr(np.load(Path(folder) / "default.npy"), np.load(Path(folder) / "baseline.npy"))
     seconds = statistics.median(r["seconds"] for r in runs["default"])

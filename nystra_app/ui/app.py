@@ -22,6 +22,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from ..engine.allocator import share_one_arena
+
+    share_one_arena()  # before any worker thread allocates: restores run on one (see engine/allocator.py)
     if args.self_test:
         from ..selftest import run_self_test
 

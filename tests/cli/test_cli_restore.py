@@ -124,6 +124,42 @@ def test_progress_shows_the_planned_tiles_before_the_first_one_ends(tmp_path, ti
     assert "0/1" in err and err.index("0/1") < err.index("1/1")
 
 
+def test_the_bar_is_drawn_before_the_speed_probe_and_the_decoding(tmp_path, tiny_registry_model, capsys,
+                                                                  monkeypatch):
+    from nystra_app.cli import restore as restore_cli
+    from nystra_app.engine import budget, imageio
+
+    source = write_image(tmp_path / "probe-me.png", rgb())
+    monkeypatch.setattr(budget, "FLOOR_MP", 0.0)  # so this small picture gets the probe a large one gets
+    steps: list[str] = []
+
+    class Bar(restore_cli.tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            steps.append("bar drawn" if "probe-me.png" in capsys.readouterr().err else "bar not drawn")
+
+    real_decode = imageio._decode
+    monkeypatch.setattr(restore_cli, "tqdm", Bar)
+    monkeypatch.setattr(budget, "measure_seconds_per_megapixel", lambda *a, **k: steps.append("probe") or 1.0)
+    monkeypatch.setattr(imageio, "_decode", lambda *a, **k: steps.append("decode") or real_decode(*a, **k))
+    assert main(["restore", str(source), "-o", str(tmp_path / "out"), "--model", MODEL]) == 0
+    assert steps == ["bar drawn", "probe", "decode"]
+
+
+def test_each_input_is_looked_up_once_per_run_not_once_per_output(tmp_path, tiny_registry_model, monkeypatch):
+    from collections import Counter
+    from pathlib import Path
+
+    from nystra_app.engine import outputs
+
+    inputs = [write_image(tmp_path / f"{i}.png", rgb(i)) for i in range(4)]
+    looked_up: Counter = Counter()
+    real_resolved = outputs.resolved
+    monkeypatch.setattr(outputs, "resolved", lambda path: looked_up.update([Path(path)]) or real_resolved(path))
+    assert main(["restore", *map(str, inputs), "-o", str(tmp_path / "out"), "--model", MODEL]) == 0
+    assert [looked_up[path] for path in inputs] == [1, 1, 1, 1]
+
+
 def test_bf16_is_opt_in_and_close_to_fp32(tmp_path, tiny_registry_model, capsys):
     source = write_image(tmp_path / "a.png", rgb(), bit_depth=16)
     outputs = {}

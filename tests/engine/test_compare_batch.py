@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nystra_app.attention import EXACT
-from nystra_app.engine import run_to_end, write_image
+from nystra_app.engine import read_image, run_to_end, write_image
 from nystra_app.engine.batch import (
     BatchOptions,
     FileEvent,
@@ -70,3 +70,34 @@ def test_batch_records_a_bad_file_and_goes_on(tmp_path: Path, fake_model) -> Non
     assert any(isinstance(e, FileEvent) and e.status == "failed" for e in events)
     again = run_to_end(run_batch(options, fake_model(), EXACT))
     assert len(again.skipped) == 2 and not again.written
+
+
+def test_a_batch_looks_each_input_up_once_not_once_per_output(tmp_path: Path, fake_model, monkeypatch) -> None:
+    from collections import Counter
+
+    from nystra_app.engine import outputs
+
+    source = tmp_path / "in"
+    source.mkdir()
+    inputs = [write_image(source / f"{i}.png", np.full((16, 16, 3), i / 8, np.float32)) for i in range(5)]
+    looked_up: Counter = Counter()
+    real_resolved = outputs.resolved
+    monkeypatch.setattr(outputs, "resolved", lambda path: looked_up.update([Path(path)]) or real_resolved(path))
+    report = run_to_end(run_batch(BatchOptions(source, tmp_path / "out"), fake_model(), EXACT))
+    assert len(report.written) == 5
+    assert {path: looked_up[path] for path in inputs} == {path: 1 for path in inputs}  # was 5 each: once per write
+
+
+def test_an_output_that_is_an_input_under_another_name_is_refused(tmp_path: Path) -> None:
+    from nystra_app.engine.imageio import ImageError
+    from nystra_app.engine.outputs import InputFiles
+
+    source = write_image(tmp_path / "a.png", np.zeros((4, 4, 3), np.float32))
+    (tmp_path / "link.png").hardlink_to(source)
+    protect = InputFiles([source])
+    with pytest.raises(ImageError, match="refusing to write over an input"):
+        write_image(tmp_path / "link.png", np.ones((4, 4, 3), np.float32), protect=protect)
+    with pytest.raises(ImageError, match="refusing to write over an input"):
+        write_image(tmp_path / "x" / ".." / "a.png", np.ones((4, 4, 3), np.float32), protect=protect)
+    assert write_image(tmp_path / "b.png", np.ones((4, 4, 3), np.float32), protect=protect).is_file()
+    assert np.array_equal(read_image(source).rgb, np.zeros((4, 4, 3), np.float32))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import subprocess
 import sys
 
 import numpy as np
@@ -52,3 +53,47 @@ def test_freed_memory_is_reused_not_faulted_in_again():
     _faults_for_big_allocations(10)  # the first few grow the heap
     pages = 64 * 2**20 // resource.getpagesize()
     assert _faults_for_big_allocations(5) < pages  # without reuse: about 5 x pages
+
+
+_WORKER_CHURN = """
+import resource, sys, threading
+from nystra_app.engine.allocator import retain_freed_memory, share_one_arena
+if sys.argv[1] == "shared":
+    assert share_one_arena()
+retain_freed_memory()
+import torch
+
+def churn(rounds):  # a layer's pattern: blocks of several sizes, some below a thread heap's 64 MB, freed in turn
+    for _ in range(rounds):
+        a, b = torch.ones(6 * 2**20), torch.ones(10 * 2**20)
+        del a
+        c = torch.ones(20 * 2**20)
+        del b, c
+
+faults = []
+def work():
+    churn(3)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    churn(10)
+    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+thread = threading.Thread(target=work)
+thread.start()
+thread.join()
+print(faults[0])
+"""
+
+
+def _worker_thread_faults(arena: str) -> int:
+    done = subprocess.run([sys.executable, "-c", _WORKER_CHURN, arena], capture_output=True, text=True, check=True)
+    return int(done.stdout.split()[-1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the malloc tuning applies to glibc only")
+def test_a_worker_thread_reuses_freed_memory_once_threads_share_one_arena():
+    if not retain_freed_memory():
+        pytest.skip("not glibc")
+    pages_per_round = 36 * 2**22 // resource.getpagesize()  # 24 + 40 + 80 MiB
+    own_arena = _worker_thread_faults("own")
+    if own_arena < 3 * pages_per_round:
+        pytest.skip("this glibc keeps a thread's heaps: nothing to fix")
+    assert _worker_thread_faults("shared") < own_arena / 2

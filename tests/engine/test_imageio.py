@@ -1,5 +1,6 @@
 import errno
 import os
+import zlib
 
 import cv2
 import numpy as np
@@ -98,6 +99,33 @@ def test_exif_rotated_jpeg_is_rotated(tmp_path, orientation, corner):
     picture = read_image(tmp_path / "r.jpg")
     assert picture.rgb.shape == (10, 6, 3)  # portrait now
     assert np.allclose(picture.rgb[0, 0], np.array(corner) / 255, atol=0.1)  # top-left after rotation
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+def test_png_exif_after_the_pixels_is_still_applied(tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(quadrants()).save(tmp_path / "plain.png")
+    data = (tmp_path / "plain.png").read_bytes()
+    end = data.rindex(b"IEND") - 4  # the IEND chunk starts with its length
+    (tmp_path / "late.png").write_bytes(data[:end] + png_chunk(b"eXIf", exif.tobytes()) + data[end:])
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(tmp_path / "late.png")).convert("RGB")) / 255
+    assert expected.shape[:2] == (10, 6)  # Pillow sees the late chunk: the check below can fail
+    assert np.array_equal(read_image(tmp_path / "late.png").rgb, expected.astype(np.float32))
+
+
+def test_a_png_is_decoded_once_by_cv2_not_also_by_pillow(tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    path = write_image(tmp_path / "a.png", random_rgb(64, 64))
+    loads = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: loads.append(self) or real_load(self))
+    assert read_image(path).rgb.shape == (64, 64, 3)
+    assert loads == []
 
 
 def test_non_ascii_path(tmp_path):

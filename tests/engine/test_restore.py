@@ -47,6 +47,17 @@ def test_tiled_restore_reports_every_tile(tiny_model):
     assert result.tiling_changed  # DehazeFormer normalises over the whole picture: its descriptor says so
 
 
+def test_the_first_progress_event_comes_before_any_tile_runs(fake_model, monkeypatch):
+    model = fake_model()
+    forwards = []
+    real_forward = model.module.forward
+    monkeypatch.setattr(model.module, "forward", lambda x: forwards.append(x.shape) or real_forward(x))
+    job = restore_picture(picture(150, 140), model, EXACT, tile=64)
+    first = next(job)
+    assert (first.index, first.total, forwards) == (0, 9, [])  # the plan is announced, nothing has run
+    assert next(job).index == 1 and len(forwards) == 1
+
+
 def test_a_whole_picture_run_does_not_report_a_tiling_change(tiny_model):
     assert not run_to_end(restore_picture(picture(40, 40), tiny_model, EXACT)).tiling_changed
 

@@ -1,20 +1,22 @@
-"""`nystra`: everything the desktop app does, from a terminal (one module per command group)."""
+"""`nystra`: everything the desktop app does, from a terminal.
+
+`arguments` holds every command's options (torch-free, so parsing is immediate); one handler module per
+command group (`restore`, `evaluate`, `bench`, `models`) is imported once its options are good.
+"""
 
 from __future__ import annotations
 
 import argparse
-from importlib import import_module
 
+from .arguments import COMMANDS
 from .boundary import OneLineParser, add_debug_option, guarded
-
-COMMAND_MODULES = ("restore", "evaluate", "bench", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="nystra", description=__doc__.split(":", 1)[1].strip())
+    parser = OneLineParser(prog="nystra", description="everything the desktop app does, from a terminal")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        import_module(f"{__name__}.{name}").register(commands)
+    for add in COMMANDS:
+        add(commands)
     add_debug_option(parser)
     return parser
 

@@ -15,81 +15,12 @@ import torch
 
 from ..attention import EXACT
 from ..engine import read_image
-from ..engine.execution import PRECISIONS, Execution
+from ..engine.execution import Execution
 from ..errors import NystraError
 from ..manager import get_entry, load_model
-from .common import add_attention_options, add_json_option, emit, fast_setting
-from .options import ITERS, LANDMARKS, MEGAPIXELS, TILE, device_name, float_range, int_range
+from .common import emit, fast_setting
 
-BACKEND_NAMES = ("eager", "compile", "onnxruntime", "openvino")  # research.backends.BACKENDS, without loading it
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    bench = commands.add_parser("bench", help="benchmarks: attention core, whole models")
-    kinds = bench.add_subparsers(dest="bench", required=True, metavar="KIND")
-
-    attn = kinds.add_parser("attention", help="exact (matmul, SDPA) vs Nyström on the same windows")
-    attn.add_argument("--tokens", "-n", type=int_range(1), default=1024, help="tokens per window (a square: 1024 = 32x32)")
-    attn.add_argument("--dim", "-d", type=int_range(1), default=32, help="head dimension")
-    attn.add_argument("--landmarks", "-m", type=int_range(*LANDMARKS), default=16)
-    attn.add_argument("--iters", "-k", type=int_range(*ITERS), default=6)
-    attn.add_argument("--windows", type=int_range(1), default=8, help="windows in the batch")
-    attn.add_argument("--heads", type=int_range(1), default=4)
-    attn.add_argument("--repeats", type=int_range(1), default=11)
-    attn.add_argument("--no-guard", action="store_true")
-    attn.add_argument("--device", type=device_name, default="cpu")
-    add_json_option(attn)
-    attn.set_defaults(handler=_attention)
-
-    model = kinds.add_parser("model", help="the model as trained vs exact and Nyström at a window")
-    model.add_argument("--model", required=True, help="model id (see `nystra models list`)")
-    model.add_argument("--size", type=int_range(8), default=256, help="input side in pixels")
-    model.add_argument("--random-weights", action="store_true", help="time without a checkpoint (speed does not depend on weights)")
-    model.add_argument("--weights", help="checkpoint file (default: the installed one)")
-    model.add_argument("--repeats", type=int_range(1), default=3)
-    model.add_argument("--device", type=device_name, default="cpu")
-    add_attention_options(model, kind=False)
-    add_json_option(model)
-    model.set_defaults(handler=_model)
-
-    photo = kinds.add_parser("photo", help="a whole photo restored: today's eager path vs the default path, interleaved")
-    photo.add_argument("--model", required=True, help="model id (see `nystra models list`)")
-    photo.add_argument("--megapixels", type=float_range(*MEGAPIXELS), default=12.0, help="size of the generated 4:3 photo (model input)")
-    photo.add_argument("--input", type=Path, default=None, help="restore this picture instead of a generated one")
-    photo.add_argument("--attention", choices=("exact", "nystrom"), default="exact")
-    photo.add_argument("--precision", choices=PRECISIONS, default="fp32",
-                       help="bf16 is opt-in: faster only where the CPU has native bf16; fidelity is reported")
-    photo.add_argument("--tile", type=int_range(*TILE), default=None, help="tile side for both paths (default: from free memory)")
-    photo.add_argument("--repeats", type=int_range(1), default=1, help="runs of each path, alternated")
-    photo.add_argument("--random-weights", action="store_true", help="time without a checkpoint")
-    photo.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
-    add_attention_options(photo, kind=False)
-    add_json_option(photo)
-    photo.set_defaults(handler=_photo)
-
-    backends = kinds.add_parser("backends", help="one photo-sized tile: eager torch vs torch.compile, ONNX Runtime, "
-                                                 "OpenVINO (those installed), alternated")
-    backends.add_argument("--model", required=True, help="model id (see `nystra models list`)")
-    backends.add_argument("--megapixels", type=float_range(*MEGAPIXELS), default=1.0,
-                          help="size of the generated 4:3 tile (model input), run whole")
-    backends.add_argument("--backends", default="eager,onnxruntime,openvino", type=_backend_list,
-                          help=f"comma-separated, from {','.join(BACKEND_NAMES)} (compile takes minutes to set up)")
-    backends.add_argument("--repeats", type=int_range(1), default=3,
-                          help="runs of each backend, each in its own process, alternated")
-    backends.add_argument("--random-weights", action="store_true", help="time without a checkpoint")
-    backends.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
-    add_json_option(backends)
-    backends.set_defaults(handler=_backends)
-
-    paper = kinds.add_parser("paper", help="the paper's tables and plots on this machine, as a markdown report")
-    paper.add_argument("--data", type=Path, required=True,
-                       help="folder holding dehazing pairs (sub-folders hazy/ and GT/), e.g. ../shared/testimages/dehaze")
-    paper.add_argument("--out", type=Path, required=True, help="folder to write benchmarks.md into, with its plots and results.json in benchmarks/ beside it (e.g. docs)")
-    paper.add_argument("--quick", action="store_true", help="a smaller plan (about 3 minutes on 2 cores)")
-    paper.set_defaults(handler=_paper)
-
-
-def _paper(args: argparse.Namespace) -> int:
+def paper(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("matplotlib") is None:
         raise NystraError("`nystra bench paper` draws its plots with matplotlib, which is not installed; "
                           "install the bench extra: pip install 'nystra-app[bench]' (./bootstrap.sh installs it)")
@@ -101,7 +32,7 @@ def _paper(args: argparse.Namespace) -> int:
     return 0
 
 
-def _photo(args: argparse.Namespace) -> int:
+def photo(args: argparse.Namespace) -> int:
     from ..research.photobench import bench_photo
 
     # loaded here too: the descriptor's facts (window, scale), and missing weights fail before any run
@@ -126,15 +57,7 @@ def _photo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _backend_list(text: str) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in text.split(",") if name.strip())
-    unknown = [name for name in names if name not in BACKEND_NAMES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"choose from {', '.join(BACKEND_NAMES)}, not {text!r}")
-    return names
-
-
-def _backends(args: argparse.Namespace) -> int:
+def backends(args: argparse.Namespace) -> int:
     from ..research.backends import bench_backends
 
     load_model(args.model, args.weights, random_weights=args.random_weights)  # a missing model fails before any run
@@ -156,7 +79,7 @@ def _backends(args: argparse.Namespace) -> int:
     return 0
 
 
-def _attention(args: argparse.Namespace) -> int:
+def attention(args: argparse.Namespace) -> int:
     from ..research.benchmark import AttentionBenchConfig, bench_attention
 
     cfg = AttentionBenchConfig(tokens=args.tokens, dim=args.dim, landmarks=args.landmarks, iters=args.iters,
@@ -173,7 +96,7 @@ def _attention(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model(args: argparse.Namespace) -> int:
+def model(args: argparse.Namespace) -> int:
     from ..research.benchmark import bench_model
 
     spec, window = fast_setting(args, get_entry(args.model).fast)

@@ -1,4 +1,4 @@
-"""`nystra eval`: PSNR/SSIM and time of exact vs PnP-Nystra attention on image pairs."""
+"""`nystra eval`: PSNR/SSIM and time of exact vs PnP-Nystra attention on image pairs (options: arguments.py)."""
 
 from __future__ import annotations
 
@@ -12,38 +12,7 @@ from ..engine import Evaluation, Pair, evaluate, gaussian_noise, pair_folders
 from ..engine.evaluate import list_images
 from ..errors import NystraError
 from ..jobs import run_to_end
-from ..models.padding import PADDINGS
-from .options import float_range, int_range
-from .common import (
-    add_attention_options,
-    add_json_option,
-    add_model_options,
-    emit,
-    fast_setting,
-    load_chosen_model,
-)
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "eval", help="score exact vs Nyström attention against ground truth",
-        description="Exact attention runs at the trained window (the model as published); Nyström at "
-                    "--window (default: the model's Fast setting). Inputs are paired with targets by name: "
-                    "the same name, the same stem, or the stem up to its first '_' (RESIDE: 1438_10.png -> 1438.png).",
-    )
-    add_model_options(parser)
-    parser.add_argument("--inputs", type=Path, default=None, metavar="DIR",
-                        help="degraded pictures (with --noise-sigma: omit, the targets are noised)")
-    parser.add_argument("--targets", type=Path, required=True, metavar="DIR", help="ground-truth pictures")
-    parser.add_argument("--limit", type=int_range(1), default=None, metavar="N", help="only the first N inputs")
-    parser.add_argument("--noise-sigma", type=float_range(0, 255), default=None, metavar="S",
-                        help="add seeded Gaussian noise of S (0..255 scale) to the inputs (denoisers)")
-    parser.add_argument("--padding", choices=PADDINGS, default="official",
-                        help="official: pad as the model's official test script does, so published numbers "
-                             "are reproduced (default); reflect: our padding, as `restore` and the app use")
-    add_attention_options(parser, kind=False)
-    add_json_option(parser)
-    parser.set_defaults(handler=run)
+from .common import emit, fast_setting, load_chosen_model
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Generator
 from pathlib import Path
-from typing import TypeVar, get_args
+from typing import TypeVar
 
 from tqdm import tqdm
 
@@ -15,43 +15,9 @@ from ..manager import ManagerSettings, models_dir
 from ..manager.importer import import_checkpoint
 from ..manager.progress import Progress
 from ..manager.store import install, list_models, remove, verify
-from ..models.registry import Task
-from .common import add_json_option, emit
+from .common import emit
 
 R = TypeVar("R")
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("models", help="list, install, import, remove and verify model weights",
-                                   description=__doc__.split(":", 1)[1].strip())
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    listing = actions.add_parser("list", help="every model id: installed or not, task, size, path, sha256")
-    add_json_option(listing)
-    listing.set_defaults(handler=_list)
-
-    installing = actions.add_parser("install", help="download (or copy from a mirror) and verify a model's weights")
-    installing.add_argument("id", help="model id (see `nystra models list`)")
-    installing.add_argument("--mirror", metavar="DIR|URL",
-                            help="folder or base URL holding the weight file, tried before the official address")
-    installing.add_argument("--url", help="download from this address instead")
-    installing.set_defaults(handler=_install)
-
-    importing = actions.add_parser("import", help="register a local .pth/.safetensors checkpoint under a name")
-    importing.add_argument("file", type=Path)
-    importing.add_argument("--name", required=True, help="the model id to give it")
-    importing.add_argument("--task", choices=get_args(Task), default=None,
-                           help="what the model does (default: the architecture's usual task)")
-    importing.set_defaults(handler=_import)
-
-    removing = actions.add_parser("remove", help="delete an installed model's weights (and an imported model's entry)")
-    removing.add_argument("id")
-    removing.set_defaults(handler=_remove)
-
-    verifying = actions.add_parser("verify", help="re-hash installed files against the registry and install record")
-    verifying.add_argument("id", nargs="?", help="one model (default: every installed one)")
-    add_json_option(verifying)
-    verifying.set_defaults(handler=_verify)
 
 
 class _ProgressBar:
@@ -89,7 +55,7 @@ def _with_bar(job: Generator[Progress, None, R]) -> R:
         bar.close()
 
 
-def _list(args: argparse.Namespace) -> int:
+def show_list(args: argparse.Namespace) -> int:
     statuses = list_models()
     rows = [s.to_dict() for s in statuses]
     lines = [f"cache: {models_dir()}"]
@@ -103,27 +69,27 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _install(args: argparse.Namespace) -> int:
+def install_model(args: argparse.Namespace) -> int:
     record = _with_bar(install(args.id, settings=ManagerSettings(mirror=args.mirror), url=args.url))
     print(f"{record.id}: installed {models_dir() / record.file}\n  sha256 {record.sha256}\n  from {record.source}")
     return 0
 
 
-def _import(args: argparse.Namespace) -> int:
+def import_file(args: argparse.Namespace) -> int:
     entry = _with_bar(import_checkpoint(args.file, args.name, task=args.task))
     print(f"{entry.id}: imported as {entry.arch} ({entry.task}), config {entry.config}\n"
           f"  {models_dir() / entry.file}\n  sha256 {entry.sha256}")
     return 0
 
 
-def _remove(args: argparse.Namespace) -> int:
+def remove_model(args: argparse.Namespace) -> int:
     for path in remove(args.id):
         print(f"removed {path}")
     print(f"{args.id}: removed")
     return 0
 
 
-def _verify(args: argparse.Namespace) -> int:
+def verify_files(args: argparse.Namespace) -> int:
     results = verify(args.id)
     lines = [f"{'ok ' if r.ok else 'BAD'} {r.id}: {r.message}" for r in results] or ["nothing installed"]
     emit({"results": [{"id": r.id, "path": str(r.path), "ok": r.ok, "message": r.message} for r in results]},

@@ -1,6 +1,6 @@
 """Option values checked when the command line is parsed, each with its allowed range in the message.
 
-argparse `type=` callables: a bad value never reaches a model (no ZeroDivisionError for --window 0,
+argparse `type=` callables, torch-free like the parser (arguments.py): a bad value never reaches a model (no ZeroDivisionError for --window 0,
 no silent fallback to a default for --landmarks 0, no 4x slower run for --tile 0).
 """
 
@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from ..engine.device import DeviceError, resolve_device
-from ..engine.imageio import MAX_PIXELS, MAX_SIDE
-from ..engine.tiling import MIN_TILE
+from ..choices import MAX_PIXELS, MAX_SIDE, MIN_TILE
 
 # Inclusive ranges. The window's upper end: at 256 one exact window's scores already take 16 GiB.
 WINDOW = (2, 256)
@@ -57,9 +55,18 @@ def float_range(low: float, high: float) -> Callable[[str], float]:
 
 
 def device_name(text: str) -> str:
-    """An argparse type: a device this machine has (auto, cpu, cuda, cuda:N, mps); kept as the name."""
+    """An argparse type: a device this machine has (auto, cpu, cuda, cuda:N, mps); kept as the name.
+
+    Every machine has `auto` and `cpu`; whether a named GPU is there only torch can say, so it is loaded
+    here for that (parsing stays torch-free otherwise, see arguments.py).
+    """
+    name = text.strip().lower()
+    if name in ("auto", "cpu"):
+        return name
+    from ..engine.device import DeviceError, resolve_device
+
     try:
-        resolve_device(text)
+        resolve_device(name)
     except DeviceError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return text.strip().lower()
+    return name

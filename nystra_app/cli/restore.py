@@ -1,4 +1,4 @@
-"""`nystra restore`: restore picture files with a model, exact or PnP-Nystra."""
+"""`nystra restore`: restore picture files with a model, exact or PnP-Nystra (options: arguments.py)."""
 
 from __future__ import annotations
 
@@ -19,43 +19,13 @@ from ..engine import (
 )
 from ..engine.batch import output_name
 from ..engine.budget import Budget, PixelBudget, describe_seconds, read_within_budget
-from ..engine.execution import PRECISIONS, Execution
-from ..engine.imageio import OUTPUT_FORMATS, open_picture
+from ..engine.execution import Execution
+from ..engine.imageio import open_picture
 from ..engine.outputs import InputFiles, OutputNames, check_output_folder
 from ..jobs import run_to_end
 from ..models import LoadedModel
-from .common import (
-    add_attention_options,
-    add_json_option,
-    add_model_options,
-    emit,
-    fast_setting,
-    load_chosen_model,
-)
 from .boundary import failure_line
-from .options import MEGAPIXELS, float_range
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "restore", help="restore pictures (written as OUTDIR/<stem>_<model>_<exact|fast>.<ext>)",
-        description="Restore pictures. Inputs are never overwritten; a file that fails is reported and "
-                    "skipped, the others are still processed (exit code 1 if any failed).",
-    )
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="picture files")
-    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, metavar="OUTDIR")
-    add_model_options(parser)
-    add_attention_options(parser)
-    parser.add_argument("--precision", choices=PRECISIONS, default="fp32",
-                        help="bf16: opt-in, changes the picture slightly; faster only on CPUs with native bf16 "
-                             "(avx512_bf16, AMX) and on GPUs (see `nystra bench photo --precision bf16`)")
-    parser.add_argument("--format", choices=[f.ext[1:] for f in OUTPUT_FORMATS], default=None,
-                        help="output format (default: the input's; 16-bit and alpha kept where it allows)")
-    parser.add_argument("--max-megapixels", type=float_range(*MEGAPIXELS), default=None, metavar="MP",
-                        help="restore pictures up to this size (default: what memory holds and the model restores "
-                             "in 10 minutes here, at most 50 MP; larger pictures are refused with an estimate)")
-    add_json_option(parser)
-    parser.set_defaults(handler=run)
+from .common import emit, fast_setting, load_chosen_model
 
 
 def run(args: argparse.Namespace) -> int:

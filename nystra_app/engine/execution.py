@@ -13,15 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal
-
 import torch
 from torch import Tensor, nn
 
+from ..choices import PRECISIONS, Precision
 from .allocator import release_freed_memory, retain_freed_memory
-
-Precision = Literal["fp32", "bf16"]
-PRECISIONS: tuple[Precision, ...] = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)

@@ -19,33 +19,10 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ..choices import MAX_PIXELS, MAX_SIDE, OUTPUT_FORMATS
 from ..errors import NystraError
 from ..fileio import atomic_write
 from .outputs import InputFiles
-
-MAX_SIDE = 20_000
-MAX_PIXELS = 150_000_000  # below Pillow's own decompression-bomb refusal (~179 MP)
-
-
-
-@dataclass(frozen=True)
-class OutputFormat:
-    label: str  # what the GUI shows
-    pillow: str  # Pillow's name for pictures read in this format
-    ext: str  # the extension outputs get (and cv2 encodes by)
-    deep: bool  # 16-bit possible
-    alpha: bool  # alpha possible
-    aliases: tuple[str, ...] = ()
-
-
-OUTPUT_FORMATS = (
-    OutputFormat("PNG", "PNG", ".png", True, True),
-    OutputFormat("JPEG", "JPEG", ".jpg", False, False, (".jpeg",)),
-    OutputFormat("TIFF", "TIFF", ".tif", True, True, (".tiff",)),
-    OutputFormat("WebP", "WEBP", ".webp", False, True),
-    OutputFormat("BMP", "BMP", ".bmp", False, False),
-)
-"""The one table of writable formats: the CLI's --format, the GUI's save and batch dialogs read it."""
 
 # Output formats by extension: (cv2 extension, 16-bit possible, alpha possible)
 WRITABLE = {ext: (f.ext, f.deep, f.alpha) for f in OUTPUT_FORMATS for ext in (f.ext, *f.aliases)}

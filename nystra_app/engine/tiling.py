@@ -21,10 +21,10 @@ from typing import TypeVar
 import torch
 from torch import Tensor
 
+from ..choices import MIN_TILE
 from ..errors import NystraError
 from ..jobs import check_cancel
 
-MIN_TILE = 64
 TILE_ALIGN = 32
 DEFAULT_OVERLAP = 32
 MEMORY_FRACTION = 0.5  # of the free memory a run may plan to use; the rest is headroom

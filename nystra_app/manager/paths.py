@@ -1,6 +1,6 @@
 """Where Nystra keeps its data: the weight cache, the install record, the user registry.
 
-A leaf module (no torch, nothing else from nystra_app) so the model loader can ask where the cache
+A leaf module (no torch; from nystra_app only the variables' names) so the model loader can ask where the cache
 is without importing the download machinery.
 """
 
@@ -12,8 +12,7 @@ from pathlib import Path
 
 import platformdirs
 
-DATA_DIR_ENV = "NYSTRA_DATA_DIR"
-MIRROR_ENV = "NYSTRA_MODEL_MIRROR"
+from ..choices import DATA_DIR_ENV, MIRROR_ENV
 
 
 @dataclass(frozen=True)

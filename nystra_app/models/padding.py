@@ -10,14 +10,10 @@ descriptor says how (`ModelDescriptor.official_padding`, from the architecture p
 
 from __future__ import annotations
 
-from typing import Literal
-
 from torch import Tensor, nn
 
+from ..choices import PADDINGS, Padding
 from .descriptor import ModelDescriptor
-
-Padding = Literal["reflect", "official"]
-PADDINGS: tuple[Padding, ...] = ("reflect", "official")
 
 
 def run_padded(module: nn.Module, described: ModelDescriptor, image: Tensor, padding: Padding) -> Tensor:

@@ -12,11 +12,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 from ..attention import AttentionSpec
-
-Task = Literal["dehaze", "denoise", "deblur", "super-resolve"]
+from ..choices import Task
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..attention import EXACT, AttentionSpec
+from ..choices import OUTPUT_FORMATS
 from ..engine import TileProgress
-from ..engine.imageio import OUTPUT_FORMATS
 from ..engine.batch import (
     DEFAULT_TEMPLATE,
     BatchOptions,

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..attention import EXACT
+from ..choices import OUTPUT_FORMATS
 from ..engine import (
     Picture,
     RestoreResult,
@@ -54,7 +55,7 @@ from ..engine import (
 from ..engine.batch import output_name
 from ..engine.budget import Overage, runs_overage
 from ..engine.compare import error_map
-from ..engine.imageio import OUTPUT_FORMATS, WRITABLE
+from ..engine.imageio import WRITABLE
 from ..engine.steps import StepProgress
 from ..errors import NystraError
 from ..jobs import Cancelled

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..choices import OUTPUT_FORMATS
 from ..engine import available_devices
-from ..engine.imageio import OUTPUT_FORMATS
 from .settings import AppSettings
 
 MIN_WIDTH = 560  # room for a folder path

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from nystra_app.cli.bench import BACKEND_NAMES
+from nystra_app.cli.arguments import BACKEND_NAMES
 from nystra_app.research import backends
 from nystra_app.research.photobench import photo_size
 

@@ -131,6 +131,20 @@ def add_bench(commands: argparse._SubParsersAction) -> None:
     _json_option(photo)
     photo.set_defaults(handler=Later("bench", "photo"))
 
+    wait = kinds.add_parser("wait", help="how long a photo takes with the default path: its first tiles timed, "
+                                         "the rest estimated")
+    wait.add_argument("--model", required=True, help="model id (see `nystra models list`)")
+    wait.add_argument("--megapixels", type=float_range(*MEGAPIXELS), default=12.0,
+                      help="size of the generated 4:3 photo's output (a x2 model gets a quarter of it as input)")
+    wait.add_argument("--attention", choices=("exact", "nystrom"), default="exact")
+    wait.add_argument("--tiles", type=int_range(1), default=3, help="tiles to time (the first is warm-up)")
+    wait.add_argument("--tile", type=int_range(*TILE), default=None, help="tile side (default: from free memory)")
+    wait.add_argument("--random-weights", action="store_true", help="time without a checkpoint")
+    wait.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
+    _attention_options(wait, kind=False)
+    _json_option(wait)
+    wait.set_defaults(handler=Later("bench", "wait"))
+
     backends = kinds.add_parser("backends", help="one photo-sized tile: eager torch vs torch.compile, ONNX Runtime, "
                                                  "OpenVINO (those installed), alternated")
     backends.add_argument("--model", required=True, help="model id (see `nystra models list`)")

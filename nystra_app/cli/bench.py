@@ -1,4 +1,4 @@
-"""`nystra bench attention|model|photo|backends|paper`: speed as ratios, both comparisons stated.
+"""`nystra bench attention|model|photo|wait|backends|paper`: speed as ratios, both comparisons stated.
 
 The measurements live in the research package, loaded only when a bench command runs; the paper
 report's plots need the `bench` extra (matplotlib).
@@ -54,6 +54,17 @@ def photo(args: argparse.Namespace) -> int:
         f"({r['megapixels_per_s']:.3f} MP/s, first progress after {r['first_progress_seconds']:.2f} s)\n"
         f"  speed-up {r['speedup']:.2f}x, default vs baseline picture: {fidelity} PSNR"
     ))
+    return 0
+
+
+def wait(args: argparse.Namespace) -> int:
+    from ..research.wait import describe_wait, estimate_wait
+
+    loaded = load_model(args.model, args.weights, random_weights=args.random_weights)
+    spec, window = (EXACT, args.window) if args.attention == "exact" else fast_setting(args, loaded.descriptor.fast)
+    r = estimate_wait(loaded, args.megapixels, spec=spec, window=window, tile=args.tile, timed_tiles=args.tiles,
+                      log=lambda line: print(f"nystra: {line}", file=sys.stderr, flush=True))
+    emit(r, args.json, describe_wait(r))
     return 0
 
 

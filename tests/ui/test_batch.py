@@ -3,9 +3,12 @@ shows progress inside each picture and the time left, and opens the output folde
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 from PySide6.QtGui import QDesktopServices
+from torch import Tensor, nn
 
 from nystra_app.ui.batch_dialog import BatchDialog
 from nystra_app.ui.main_window import MainWindow
@@ -39,14 +42,29 @@ def test_blank_output_goes_inside_the_input_folder_never_the_launch_folder(qtbot
     assert opened == [str(source / "restored")]
 
 
+def slow_down_large_pictures(module: nn.Module, seconds_per_layer: float = 0.2) -> None:
+    """Every layer of a forward pass on a picture of 512 rows or more sleeps first, so that picture takes
+    tens of seconds: a Cancel clicked once its bar moves lands inside it however fast the machine is."""
+    large = threading.Event()
+
+    def note_size(_module: nn.Module, args: tuple[Tensor, ...]) -> None:
+        large.set() if args[0].shape[-2] >= 512 else large.clear()
+
+    module.register_forward_pre_hook(note_size)
+    for leaf in (m for m in module.modules() if next(m.children(), None) is None):
+        leaf.register_forward_pre_hook(lambda _m, _a: time.sleep(seconds_per_layer) if large.is_set() else None)
+
+
 def test_cancel_summary_counts_what_happened_and_the_picture_bar_moves(qtbot, tmp_path: Path) -> None:
-    main = MainWindow(FixedProvider([tiny_model(embed_dims=(24, 24, 24, 24, 24))]), load_settings(), quiet=True)
+    model = tiny_model(embed_dims=(24, 24, 24, 24, 24))
+    slow_down_large_pictures(model.module)
+    main = MainWindow(FixedProvider([model]), load_settings(), quiet=True)
     qtbot.addWidget(main)
     source, out = tmp_path / "in", tmp_path / "out"
     source.mkdir()
     make_picture(source / "a.png", 32, 32)
     make_picture(source / "b.png", 32, 32)
-    make_picture(source / "c.png", 512, 640)  # long enough to be cancelled inside its only tile
+    make_picture(source / "c.png", 512, 640)  # slowed down: cancelled inside its only tile
     out.mkdir()
     (out / "a_dehazeformer-t-indoor_exact.png").write_bytes(b"done before")  # skipped
     dialog = BatchDialog(main)

@@ -43,7 +43,6 @@ class Later:
         return handler(args)
 
 
-
 def add_restore(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "restore", help="restore pictures (written as OUTDIR/<stem>_<model>_<exact|fast>.<ext>)",
@@ -106,10 +105,8 @@ def add_bench(commands: argparse._SubParsersAction) -> None:
     attn.set_defaults(handler=Later("bench", "attention"))
 
     model = kinds.add_parser("model", help="the model as trained vs exact and Nyström at a window")
-    model.add_argument("--model", required=True, help="model id (see `nystra models list`)")
+    _bench_model_options(model)
     model.add_argument("--size", type=int_range(8), default=256, help="input side in pixels")
-    model.add_argument("--random-weights", action="store_true", help="time without a checkpoint (speed does not depend on weights)")
-    model.add_argument("--weights", help="checkpoint file (default: the installed one)")
     model.add_argument("--repeats", type=int_range(1), default=3)
     model.add_argument("--device", type=device_name, default="cpu")
     _attention_options(model, kind=False)
@@ -117,45 +114,37 @@ def add_bench(commands: argparse._SubParsersAction) -> None:
     model.set_defaults(handler=Later("bench", "model"))
 
     photo = kinds.add_parser("photo", help="a whole photo restored: today's eager path vs the default path, interleaved")
-    photo.add_argument("--model", required=True, help="model id (see `nystra models list`)")
+    _bench_model_options(photo)
     photo.add_argument("--megapixels", type=float_range(*MEGAPIXELS), default=12.0, help="size of the generated 4:3 photo (model input)")
     photo.add_argument("--input", type=Path, default=None, help="restore this picture instead of a generated one")
-    photo.add_argument("--attention", choices=("exact", "nystrom"), default="exact")
     photo.add_argument("--precision", choices=PRECISIONS, default="fp32",
                        help="bf16 is opt-in: faster only where the CPU has native bf16; fidelity is reported")
     photo.add_argument("--tile", type=int_range(*TILE), default=None, help="tile side for both paths (default: from free memory)")
     photo.add_argument("--repeats", type=int_range(1), default=1, help="runs of each path, alternated")
-    photo.add_argument("--random-weights", action="store_true", help="time without a checkpoint")
-    photo.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
-    _attention_options(photo, kind=False)
+    _attention_options(photo)
     _json_option(photo)
     photo.set_defaults(handler=Later("bench", "photo"))
 
     wait = kinds.add_parser("wait", help="how long a photo takes with the default path: its first tiles timed, "
                                          "the rest estimated")
-    wait.add_argument("--model", required=True, help="model id (see `nystra models list`)")
+    _bench_model_options(wait)
     wait.add_argument("--megapixels", type=float_range(*MEGAPIXELS), default=12.0,
                       help="size of the generated 4:3 photo's output (a x2 model gets a quarter of it as input)")
-    wait.add_argument("--attention", choices=("exact", "nystrom"), default="exact")
     wait.add_argument("--tiles", type=int_range(1), default=3, help="tiles to time (the first is warm-up)")
     wait.add_argument("--tile", type=int_range(*TILE), default=None, help="tile side (default: from free memory)")
-    wait.add_argument("--random-weights", action="store_true", help="time without a checkpoint")
-    wait.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
-    _attention_options(wait, kind=False)
+    _attention_options(wait)
     _json_option(wait)
     wait.set_defaults(handler=Later("bench", "wait"))
 
     backends = kinds.add_parser("backends", help="one photo-sized tile: eager torch vs torch.compile, ONNX Runtime, "
                                                  "OpenVINO (those installed), alternated")
-    backends.add_argument("--model", required=True, help="model id (see `nystra models list`)")
+    _bench_model_options(backends)
     backends.add_argument("--megapixels", type=float_range(*MEGAPIXELS), default=1.0,
                           help="size of the generated 4:3 tile (model input), run whole")
     backends.add_argument("--backends", default="eager,onnxruntime,openvino", type=_backend_list,
                           help=f"comma-separated, from {','.join(BACKEND_NAMES)} (compile takes minutes to set up)")
     backends.add_argument("--repeats", type=int_range(1), default=3,
                           help="runs of each backend, each in its own process, alternated")
-    backends.add_argument("--random-weights", action="store_true", help="time without a checkpoint")
-    backends.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
     _json_option(backends)
     backends.set_defaults(handler=Later("bench", "backends"))
 
@@ -168,8 +157,8 @@ def add_bench(commands: argparse._SubParsersAction) -> None:
 
 
 def add_models(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("models", help="list, install, import, remove and verify model weights",
-                                 description="list, install, import, remove and verify model weights.")
+    about = "list, install, import, remove and verify model weights"
+    parser = commands.add_parser("models", help=about, description=f"{about[0].upper()}{about[1:]}.")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="every model id: installed or not, task, size, path, sha256")
@@ -229,6 +218,13 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", type=device_name, default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
     group.add_argument("--tile", type=int_range(*TILE), default=None, metavar="PX",
                        help="tile side in pixels for large pictures (default: from free memory)")
+
+
+def _bench_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="model id (see `nystra models list`)")
+    parser.add_argument("--random-weights", action="store_true",
+                        help="time without a checkpoint (speed does not depend on the weights)")
+    parser.add_argument("--weights", type=Path, help="checkpoint file (default: the installed one)")
 
 
 def _backend_list(text: str) -> tuple[str, ...]:

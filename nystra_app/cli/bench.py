@@ -20,6 +20,7 @@ from ..errors import NystraError
 from ..manager import get_entry, load_model
 from .common import emit, fast_setting
 
+
 def paper(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("matplotlib") is None:
         raise NystraError("`nystra bench paper` draws its plots with matplotlib, which is not installed; "

@@ -1,7 +1,8 @@
 """Option values checked when the command line is parsed, each with its allowed range in the message.
 
-argparse `type=` callables, torch-free like the parser (arguments.py): a bad value never reaches a model (no ZeroDivisionError for --window 0,
-no silent fallback to a default for --landmarks 0, no 4x slower run for --tile 0).
+argparse `type=` callables, torch-free like the parser (arguments.py): a bad value never reaches a model
+(no ZeroDivisionError for --window 0, no silent fallback to a default for --landmarks 0, no 4x slower run
+for --tile 0).
 """
 
 from __future__ import annotations

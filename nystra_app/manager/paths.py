@@ -1,7 +1,7 @@
 """Where Nystra keeps its data: the weight cache, the install record, the user registry.
 
-A leaf module (no torch; from nystra_app only the variables' names) so the model loader can ask where the cache
-is without importing the download machinery.
+A leaf module (no torch; from nystra_app only the variables' names) so the model loader can ask where
+the cache is without importing the download machinery.
 """
 
 from __future__ import annotations

@@ -49,15 +49,14 @@ def estimate_wait(model: LoadedModel, output_megapixels: float, *, spec: Attenti
         "output_megapixels": width * height * described.scale**2 / 1e6,
         "tiles": planned, "tile": side, "tile_seconds": seconds, "whole": whole,
         "estimated_seconds": estimate,
-        "range_seconds": [min(steady) * planned, max(steady) * planned] if not whole else [estimate, estimate],
-        "tiles_timed": len(seconds),
+        "range_seconds": None if whole else [min(steady) * planned, max(steady) * planned],
     }
 
 
 def describe_wait(r: dict) -> str:
     """The line a person reads."""
     how = "every tile timed" if r["whole"] else (
-        f"{r['tiles_timed']} of {r['tiles']} tiles timed; from the spread of those, "
+        f"{len(r['tile_seconds'])} of {r['tiles']} tiles timed; from the spread of those, "
         f"{describe_seconds(r['range_seconds'][0])} to {describe_seconds(r['range_seconds'][1])}")
     return (f"{r['model']}, {r['attention']}: a {r['size'][0]}x{r['size'][1]} input "
             f"({r['output_megapixels']:.1f} MP out) in {r['tiles']} tile(s) of {r['tile']} px: "

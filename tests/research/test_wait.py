@@ -41,4 +41,5 @@ def test_a_photo_of_fewer_tiles_than_asked_is_timed_whole_and_scale_sets_the_inp
     height, width = photo_size(0.02 / 4)
     assert code == 0 and r["size"] == [width, height] and r["scale"] == 2
     assert r["whole"] and r["estimated_seconds"] == pytest.approx(sum(r["tile_seconds"]))
+    assert r["range_seconds"] is None  # every tile ran: nothing was estimated
     assert r["output_megapixels"] == pytest.approx(width * height * 4 / 1e6)

@@ -42,6 +42,7 @@ class TileProgress:
     total: int
     seconds: float  # for this tile, transfers included
     tile: int  # the tile side in use (smaller after an out-of-memory back-off)
+    size: tuple[int, int]  # (height, width) of this pass's tiles: at most `tile`, shrunk to cover evenly
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -78,13 +79,22 @@ def auto_tile(height: int, width: int, device: torch.device, bytes_per_pixel: fl
     return max(MIN_TILE, int(math.sqrt(pixels)) // TILE_ALIGN * TILE_ALIGN)
 
 
-def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
-    """Starts of tiles covering [0, length): a fixed stride, the last tile flush with the end."""
-    if length <= tile:
-        return [0]
-    step = tile - overlap
-    starts = list(range(0, length - tile, step))
-    return starts + [length - tile]
+def plan_axis(length: int, side: int, overlap: int, min_tile: int = MIN_TILE) -> tuple[int, list[int]]:
+    """(tile length, starts) along one side of the picture: the fewest tiles of at most `side`
+    that overlap by at least `overlap`, each shrunk to the shortest aligned length that still covers
+    `length`, spread evenly, the first at 0 and the last flush with the end.
+
+    Why: tiles of the full side with a fixed stride leave the last tile mostly over its neighbour
+    (2000 px in 416 px tiles: 6 tiles, the last overlapping by 368 px), and every pixel of that
+    overlap is computed twice. Shrinking the tiles instead (here to 384 px) computes 8% fewer pixels
+    for a 3 MP picture and 11% fewer for a 12 MP one in 1088 px tiles, with the same count of tiles.
+    """
+    if length <= side:
+        return length, [0]
+    count = math.ceil((length - overlap) / (side - overlap))
+    needed = math.ceil((length + (count - 1) * overlap) / count)
+    tile = min(side, max(math.ceil(needed / TILE_ALIGN) * TILE_ALIGN, min(min_tile, side)))
+    return tile, [i * (length - tile) // (count - 1) for i in range(count)]
 
 
 def _ramp(length: int, ramp: int, rise: bool, fall: bool) -> Tensor:
@@ -128,7 +138,7 @@ def run_tiled(
     side = max(side, min_tile)
     while True:
         try:
-            return (yield from _tiled_pass(fn, image, scale, side, overlap, device, cancel))
+            return (yield from _tiled_pass(fn, image, scale, side, overlap, min_tile, device, cancel))
         except (RuntimeError, torch.OutOfMemoryError) as exc:
             if not is_out_of_memory(exc):
                 raise
@@ -148,18 +158,18 @@ def _tiled_pass(
     scale: int,
     side: int,
     overlap: int,
+    min_tile: int,
     device: torch.device,
     cancel: threading.Event | None,
 ) -> Generator[TileProgress, None, Tensor]:
     H, W = image.shape[-2:]
-    th, tw = min(side, H), min(side, W)
     overlap = min(overlap, side // 4)
-    rows, cols = tile_starts(H, th, overlap), tile_starts(W, tw, overlap)
+    (th, rows), (tw, cols) = plan_axis(H, side, overlap, min_tile), plan_axis(W, side, overlap, min_tile)
     total = len(rows) * len(cols)
     out: Tensor | None = None
     weight_sum = torch.zeros(1, 1, H * scale, W * scale)
     done = 0
-    yield TileProgress(done, total, 0.0, side)
+    yield TileProgress(done, total, 0.0, side, (th, tw))
     for y in rows:
         for x in cols:
             check_cancel(cancel, "restore")
@@ -178,6 +188,6 @@ def _tiled_pass(
             out[region] += result * weight
             weight_sum[region] += weight
             done += 1
-            yield TileProgress(done, total, seconds, side)
+            yield TileProgress(done, total, seconds, side, (th, tw))
     assert out is not None
     return out / weight_sum

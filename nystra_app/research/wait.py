@@ -29,13 +29,13 @@ def estimate_wait(model: LoadedModel, output_megapixels: float, *, spec: Attenti
     height, width = photo.shape[:2]
     restore = restore_picture(Picture(photo), model, spec, window=window, device="cpu", tile=tile)
     seconds: list[float] = []
-    planned, side = 0, 0
+    planned, side, size = 0, 0, (0, 0)
     try:
         for event in restore:
-            planned, side = event.total, event.tile
+            planned, side, size = event.total, event.tile, event.size
             if event.index:
                 seconds.append(event.seconds)
-                log(f"tile {event.index} of {planned} ({side} px): {event.seconds:.1f} s")
+                log(f"tile {event.index} of {planned} ({size[1]}x{size[0]} px): {event.seconds:.1f} s")
                 if len(seconds) == timed_tiles:
                     break
     finally:
@@ -47,7 +47,7 @@ def estimate_wait(model: LoadedModel, output_megapixels: float, *, spec: Attenti
         "model": described.id, "attention": spec.describe(), "window": described.window_label(window),
         "scale": described.scale, "size": [width, height],
         "output_megapixels": width * height * described.scale**2 / 1e6,
-        "tiles": planned, "tile": side, "tile_seconds": seconds, "whole": whole,
+        "tiles": planned, "tile": side, "tile_size": [size[1], size[0]], "tile_seconds": seconds, "whole": whole,
         "estimated_seconds": estimate,
         "range_seconds": None if whole else [min(steady) * planned, max(steady) * planned],
     }
@@ -59,5 +59,5 @@ def describe_wait(r: dict) -> str:
         f"{len(r['tile_seconds'])} of {r['tiles']} tiles timed; from the spread of those, "
         f"{describe_seconds(r['range_seconds'][0])} to {describe_seconds(r['range_seconds'][1])}")
     return (f"{r['model']}, {r['attention']}: a {r['size'][0]}x{r['size'][1]} input "
-            f"({r['output_megapixels']:.1f} MP out) in {r['tiles']} tile(s) of {r['tile']} px: "
+            f"({r['output_megapixels']:.1f} MP out) in {r['tiles']} tile(s) of {r['tile_size'][0]}x{r['tile_size'][1]} px: "
             f"about {describe_seconds(r['estimated_seconds'])} ({how})")

@@ -1,4 +1,5 @@
 import itertools
+import math
 import threading
 
 import pytest
@@ -13,7 +14,7 @@ from nystra_app.engine import (
     run_to_end,
     tiling,
 )
-from nystra_app.engine.tiling import auto_tile, tile_starts
+from nystra_app.engine.tiling import auto_tile, plan_axis
 
 from .helpers import collect
 
@@ -34,11 +35,33 @@ def smooth_image(h=150, w=200) -> torch.Tensor:
 
 
 
-def test_tile_starts_cover_with_the_last_flush():
-    assert tile_starts(100, 128, 16) == [0]
-    starts = tile_starts(300, 128, 32)
-    assert starts[0] == 0 and starts[-1] == 300 - 128
-    assert all(b - a <= 128 - 32 for a, b in itertools.pairwise(starts))
+def test_one_tile_when_the_side_fits():
+    assert plan_axis(100, 128, 16) == (100, [0])
+
+
+@pytest.mark.parametrize(("length", "side", "overlap"), list(itertools.product(
+    (129, 300, 1500, 2000, 3001, 4000), (64, 128, 416, 1088), (8, 16, 32))))
+def test_axis_plan_covers_with_overlap_evenly_and_the_last_flush(length, side, overlap):
+    tile, starts = plan_axis(length, side, overlap, min_tile=64)
+    assert starts[0] == 0 and starts[-1] + tile == length
+    steps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(0 < step <= tile - overlap for step in steps)  # every seam overlaps by at least `overlap`
+    assert max(steps, default=0) - min(steps, default=0) <= 1  # spread evenly
+    assert tile <= side and (tile % tiling.TILE_ALIGN == 0 or tile in (side, length))
+    fewest = math.ceil((length - overlap) / (side - overlap)) if length > side else 1
+    assert len(starts) == fewest
+
+
+def test_axis_plan_shrinks_the_tiles_instead_of_stacking_the_last_one():
+    """2000 px in 416 px tiles needs 6 tiles; 384 px tiles cover it with 32 px overlaps, so the
+    model computes 6 x 384 px instead of 6 x 416 px (the last one overlapping its neighbour by 368)."""
+    assert plan_axis(2000, 416, 32) == (384, [0, 323, 646, 969, 1292, 1616])
+    assert plan_axis(4000, 1088, 32)[0] == 1024 and len(plan_axis(4000, 1088, 32)[1]) == 4
+
+
+def test_axis_plan_keeps_the_smallest_tile_the_model_runs():
+    tile, starts = plan_axis(300, 128, 32, min_tile=128)
+    assert tile == 128 and starts[-1] == 300 - 128
 
 
 def test_pointwise_model_tiled_equals_untiled_with_scale():
@@ -64,7 +87,7 @@ def test_one_tile_when_the_picture_fits():
 
 def test_progress_events_count_and_order():
     events, _ = collect(run_tiled(pointwise, smooth_image(), scale=2, tile=64, overlap=16))
-    rows, cols = len(tile_starts(150, 64, 16)), len(tile_starts(200, 64, 16))
+    rows, cols = len(plan_axis(150, 64, 16)[1]), len(plan_axis(200, 64, 16)[1])
     assert [e.index for e in events] == list(range(rows * cols + 1))  # 0: planned, before the first tile
     assert all(isinstance(e, TileProgress) and e.total == rows * cols and e.seconds >= 0 for e in events)
 
@@ -91,7 +114,7 @@ def test_out_of_memory_halves_the_tile(error):
 
     image = smooth_image()
     events, out = collect(run_tiled(picky, image, scale=2, tile=256))
-    assert sizes[0] == 200 and max(sizes[1:2]) == 100 and events[-1].tile == 64
+    assert sizes[0] == 200 and 80 < sizes[1] <= 100 and events[-1].tile == 64  # halved side: tiles of at most 100
     assert torch.allclose(out, pointwise(image), atol=1e-6)
 
 

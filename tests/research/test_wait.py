@@ -8,7 +8,7 @@ import statistics
 import pytest
 
 from nystra_app.cli import main
-from nystra_app.engine.tiling import tile_starts
+from nystra_app.engine.tiling import plan_axis
 from nystra_app.research.photobench import photo_size
 
 
@@ -27,8 +27,10 @@ def test_the_estimate_is_the_median_steady_tile_times_the_planned_tiles(capsys, 
                  "--tile", "96", "--tiles", "3", "--json"])
     r = json.loads(capsys.readouterr().out)
     height, width = photo_size(0.05)
-    planned = len(tile_starts(height, 96, 32)) * len(tile_starts(width, 96, 32))
+    (tile_height, rows), (tile_width, cols) = plan_axis(height, 96, 24), plan_axis(width, 96, 24)  # overlap: 32, at most a quarter tile
+    planned = len(rows) * len(cols)
     assert code == 0 and r["tiles"] == planned > 3 and r["size"] == [width, height]
+    assert r["tile"] == 96 and r["tile_size"] == [tile_width, tile_height]
     assert len(r["tile_seconds"]) == 3 and not r["whole"] and len(ran) == 3  # the other tiles never ran
     assert r["estimated_seconds"] == pytest.approx(statistics.median(r["tile_seconds"][1:]) * planned)
     assert r["range_seconds"][0] <= r["estimated_seconds"] <= r["range_seconds"][1]

@@ -7,6 +7,7 @@ timing) is identical by construction.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -26,7 +27,7 @@ from .execution import DEFAULT, Execution, allocator_for, model_forward
 from .imageio import Picture
 from .small import crop_output, pad_to_min_side
 from .steps import StepProgress, watch_steps
-from .tiling import TileProgress, run_tiled
+from .tiling import TILE_ALIGN, TileProgress, run_tiled
 
 # BT.601 luma, as cv2 and Pillow convert RGB to gray.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -101,7 +102,8 @@ def restore_picture(
     model.configure(spec, window)
     module.to(device)
     height, width = picture.rgb.shape[:2]
-    smallest = described.size_rules(window).min_side  # a smaller picture is padded up to it, then cropped back
+    rules = described.size_rules(window)
+    smallest = rules.min_side  # a smaller picture is padded up to it, then cropped back
     batch = pad_to_min_side(_to_model_layout(picture.rgb, described.channels), smallest)  # (B, channels, H', W') in [0, 1]
 
     run_model = model_forward(module, execution, device, described.input_range,
@@ -126,7 +128,7 @@ def restore_picture(
         with torch.inference_mode(), allocator_for(execution), watch_steps(module, cancel, on_step) as watch:
             tiled = run_tiled(forward, batch, scale=scale, tile=tile, device=device, cancel=cancel,
                               bytes_per_pixel=estimate_bytes_per_pixel(max(described.window(window)), scale),
-                              min_tile=smallest)
+                              min_tile=smallest, align=math.lcm(TILE_ALIGN, rules.multiple_of))
             output = yield from relay(tiled, record)
     finally:
         set_attention_timing(module, False)

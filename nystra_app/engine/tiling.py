@@ -3,8 +3,9 @@
 A job (nystra_app.jobs): it yields a `TileProgress` when it has planned the tiles (index 0, a first sign
 of life before a long first tile) and after each tile, and returns the assembled tensor, so a GUI worker
 or the CLI's bar can show progress and cancel between tiles (`run_to_end` drains it for scripts).
-The tile side is chosen from free memory unless given; on an out-of-memory error it is halved and
-the picture started again. A picture that fits is run whole: models with image-wide normalisation
+The tile side is chosen from free memory unless given (the tiles of a pass then shrink below it to
+cover the picture evenly, see `plan_axis`); on an out-of-memory error it is halved and the picture
+started again. A picture that fits is run whole: models with image-wide normalisation
 (DehazeFormer's) give slightly different results per tile, so tiling is a fallback, not a default.
 """
 
@@ -79,10 +80,12 @@ def auto_tile(height: int, width: int, device: torch.device, bytes_per_pixel: fl
     return max(MIN_TILE, int(math.sqrt(pixels)) // TILE_ALIGN * TILE_ALIGN)
 
 
-def plan_axis(length: int, side: int, overlap: int, min_tile: int = MIN_TILE) -> tuple[int, list[int]]:
+def plan_axis(length: int, side: int, overlap: int, min_tile: int = MIN_TILE,
+              align: int = TILE_ALIGN) -> tuple[int, list[int]]:
     """(tile length, starts) along one side of the picture: the fewest tiles of at most `side`
-    that overlap by at least `overlap`, each shrunk to the shortest aligned length that still covers
-    `length`, spread evenly, the first at 0 and the last flush with the end.
+    that overlap by at least `overlap`, each shrunk to the shortest length that still covers `length`
+    and is a multiple of `align` (the model's own padding multiple: a shorter tile would be padded back
+    up and cost as much), spread evenly, the first at 0 and the last flush with the end.
 
     Why: tiles of the full side with a fixed stride leave the last tile mostly over its neighbour
     (2000 px in 416 px tiles: 6 tiles, the last overlapping by 368 px), and every pixel of that
@@ -93,8 +96,22 @@ def plan_axis(length: int, side: int, overlap: int, min_tile: int = MIN_TILE) ->
         return length, [0]
     count = math.ceil((length - overlap) / (side - overlap))
     needed = math.ceil((length + (count - 1) * overlap) / count)
-    tile = min(side, max(math.ceil(needed / TILE_ALIGN) * TILE_ALIGN, min(min_tile, side)))
+    tile = min(side, max(math.ceil(needed / align) * align, min(min_tile, side)))
     return tile, [i * (length - tile) // (count - 1) for i in range(count)]
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    size: tuple[int, int]  # (height, width) of every tile
+    rows: list[int]  # tile tops
+    cols: list[int]  # tile lefts
+    overlap: int  # the blend ramp between neighbours
+
+    @staticmethod
+    def for_picture(height: int, width: int, side: int, overlap: int, min_tile: int, align: int) -> TilePlan:
+        overlap = min(overlap, side // 4)
+        (th, rows), (tw, cols) = (plan_axis(length, side, overlap, min_tile, align) for length in (height, width))
+        return TilePlan((th, tw), rows, cols, overlap)
 
 
 def _ramp(length: int, ramp: int, rise: bool, fall: bool) -> Tensor:
@@ -124,6 +141,7 @@ def run_tiled(
     device: torch.device | str = "cpu",
     bytes_per_pixel: float = 16_384,
     min_tile: int = MIN_TILE,
+    align: int = TILE_ALIGN,
     cancel: threading.Event | None = None,
 ) -> Generator[TileProgress, None, Tensor]:
     """Apply `fn` ((B, C, h, w) on `device` -> (B, C', h*scale, w*scale)) to `image` (B, C, H, W) on the CPU.
@@ -138,7 +156,8 @@ def run_tiled(
     side = max(side, min_tile)
     while True:
         try:
-            return (yield from _tiled_pass(fn, image, scale, side, overlap, min_tile, device, cancel))
+            plan = TilePlan.for_picture(H, W, side, overlap, min_tile, align)
+            return (yield from _tiled_pass(fn, image, scale, side, plan, device, cancel))
         except (RuntimeError, torch.OutOfMemoryError) as exc:
             if not is_out_of_memory(exc):
                 raise
@@ -157,14 +176,12 @@ def _tiled_pass(
     image: Tensor,
     scale: int,
     side: int,
-    overlap: int,
-    min_tile: int,
+    plan: TilePlan,
     device: torch.device,
     cancel: threading.Event | None,
 ) -> Generator[TileProgress, None, Tensor]:
     H, W = image.shape[-2:]
-    overlap = min(overlap, side // 4)
-    (th, rows), (tw, cols) = plan_axis(H, side, overlap, min_tile), plan_axis(W, side, overlap, min_tile)
+    (th, tw), rows, cols, overlap = plan.size, plan.rows, plan.cols, plan.overlap
     total = len(rows) * len(cols)
     out: Tensor | None = None
     weight_sum = torch.zeros(1, 1, H * scale, W * scale)

@@ -59,6 +59,21 @@ def test_axis_plan_shrinks_the_tiles_instead_of_stacking_the_last_one():
     assert plan_axis(4000, 1088, 32)[0] == 1024 and len(plan_axis(4000, 1088, 32)[1]) == 4
 
 
+def test_tiles_keep_the_models_padding_multiple():
+    """A model that pads to multiples of 128 would pad a 480 px tile back to 512 and pay for it."""
+    assert plan_axis(4000, 512, 32, align=128)[0] == 512
+    seen = []
+
+    def record(x):
+        seen.append(tuple(x.shape[-2:]))
+        return pointwise(x)
+
+    image = smooth_image(150, 200)
+    out = run_to_end(run_tiled(record, image, scale=2, tile=120, overlap=16, align=56))
+    assert len(seen) > 1 and set(seen) == {(112, 112)}  # aligned to 32 instead: 96 x 120
+    assert torch.allclose(out, pointwise(image), atol=1e-6)
+
+
 def test_axis_plan_keeps_the_smallest_tile_the_model_runs():
     tile, starts = plan_axis(300, 128, 32, min_tile=128)
     assert tile == 128 and starts[-1] == 300 - 128

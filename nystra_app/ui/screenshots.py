@@ -3,8 +3,9 @@ and review.
 
 The two screens are a 1366×768 laptop at 100% and a 1920×1080 screen at 150% scaling (1280×720 logical
 pixels). Qt's scale factor is fixed when the application starts, so the 150% set is rendered by a
-second process. The pictures are made here (a synthetic hazy scene) and the model is the installed
-dehazer. Without one, the views that need no result are rendered with its architecture on random
+second process. The pictures are made here (a synthetic hazy scene) and the model run is the installed
+dehazer; every other model whose weights are found here fills its task's row, as it would for a user who
+has them. Without a dehazer, the views that need no result are rendered with its architecture on random
 weights, and the result views are left out with a note: an untrained model's "restoration" is noise,
 which a reader of the screenshots would take for the app's work. Nothing the user saved (window size,
 recent files) is read or written.
@@ -24,7 +25,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..engine import Picture, write_image
-from ..manager import MIRROR_ENV, ManagerSettings, find_weights, get_entry, load_model
+from ..manager import MIRROR_ENV, ManagerSettings, find_weights, get_entry, load_model, registry
 from ..models import LoadedModel
 from .batch_dialog import BatchDialog
 from .main_window import MainWindow
@@ -39,6 +40,7 @@ TASKBAR = 40  # pixels of the screen a desktop keeps for itself
 SCREENS = {"1366x768": (1366, 768, 1.0), "1920x1080@150": (1920, 1080, 1.5)}
 RESULT_VIEWS = ("restored", "slider", "error_map")
 VIEWS = ("first_run", *RESULT_VIEWS, "batch_running", "model_manager", "settings")
+SCREENSHOT_MODEL = "dehazeformer-t-indoor"  # the model the result views run
 UNTRAINED_NOTE = ("no DehazeFormer-T weights here (install them, or point NYSTRA_MODEL_MIRROR at a folder of model "
                   "files): the restored, slider and error-map views were not rendered, since an untrained model's "
                   "result is noise")
@@ -53,14 +55,25 @@ def hazy_scene(height: int, width: int) -> Picture:
     return Picture((rgb * (1 - 0.6 * depth) + 0.75 * 0.6 * depth).astype(np.float32))
 
 
-def screenshot_model() -> tuple[LoadedModel, bool]:
-    """The installed dehazer and True; without one, its architecture on random weights and False."""
-    entry = get_entry("dehazeformer-t-indoor")
+def screenshot_models() -> tuple[list[LoadedModel], bool]:
+    """The installed dehazer first, then every other model whose weights are found; True when the dehazer
+    is trained. Without its weights: its architecture on random weights, and False."""
+    entry = get_entry(SCREENSHOT_MODEL)
     try:
         find_weights(entry)
-        return load_model(entry.id), True
+        dehazer, trained = load_model(entry.id), True
     except Exception:  # noqa: BLE001 - no weights here: the views that need no result, on random weights
-        return load_model(entry.id, random_weights=True), False
+        dehazer, trained = load_model(entry.id, random_weights=True), False
+    others = []
+    for other in registry().values():
+        if other.id == entry.id:
+            continue
+        try:
+            find_weights(other)
+            others.append(load_model(other.id))
+        except Exception:  # noqa: BLE001 - not here, or not loadable: its row says "none available", as for a user
+            continue
+    return [dehazer, *others], trained
 
 
 def _wait(signal, ms: int = 120_000) -> None:
@@ -116,8 +129,8 @@ class Shooter:
             finally:
                 if mirror is not None:
                     os.environ[MIRROR_ENV] = mirror
-        model, trained = screenshot_model()
-        window = self.main_window(FixedProvider([model]))
+        loaded, trained = screenshot_models()
+        window = self.main_window(FixedProvider(loaded))
         window.set_picture(hazy_scene(*SCENE_SIZE), "hazy scene (synthetic)")
         results = [view for view in RESULT_VIEWS if self.wanted(view)]
         if results and not trained:

@@ -20,7 +20,7 @@ from nystra_app.ui.app import main as app_main
 from nystra_app.ui.batch_dialog import BatchDialog
 from nystra_app.ui.main_window import MainWindow
 from nystra_app.ui.models_dialog import ModelsDialog
-from nystra_app.ui.screenshots import VIEWS
+from nystra_app.ui.screenshots import VIEWS, screenshot_models
 from tests.manager.helpers import (
     TINY_CONFIG,
     Checkpoint,
@@ -133,6 +133,16 @@ def test_screenshot_renders_every_view_at_both_screen_sizes(qtbot, tmp_path: Pat
                 assert image.size == (width, height), (path, image.size)
             assert image.size[0] <= width and image.size[1] <= height, (path, image.size)
             assert min(image.size) >= 200 and pixels.std() > 5, path
+
+
+def test_screenshot_window_holds_every_model_found_here(shared: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader of the screenshots sees the rows a user with these files would see, not "none available"."""
+    monkeypatch.setenv(MIRROR_ENV, str(shared / "weights"))
+    models, trained = screenshot_models()
+    ids = [m.descriptor.id for m in models]
+    assert trained and ids[0] == "dehazeformer-t-indoor" and len(ids) == len(set(ids))
+    assert {"dat-light-x2", "dat-light-x3", "dat-light-x4", "emt-x2"} <= set(ids)
+    assert not any(i.startswith("swinir") for i in ids)  # no SwinIR file in the shared folder
 
 
 def test_version_names_torch_and_qt(capsys) -> None:

@@ -21,10 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..attention import AttentionSpec
 from ..engine import RestoreResult, TileProgress
 
 COLOURS = {"exact": (70, 130, 220), "fast": (240, 140, 40)}
 COLUMNS = ("Picture", "Model", "Mode", "Seconds", "Tiles", "Device", "Window", "Attention")
+HEADER_TIPS = {  # the research columns, in a photographer's words
+    "Mode": "Exact runs the model as it was trained; Fast uses a shortcut inside the model.",
+    "Tiles": "A large picture is restored piece by piece: how many pieces.",
+    "Window": "The size of the patches inside which the model compares the parts of the picture "
+              "(counted on its internal, reduced-size view of the picture).",
+    "Attention": "How the model compared the parts of each patch, named as researchers name it: 'exact' for "
+                 "every part against every other, 'nystrom(...)' for the Fast shortcut. Point at a row to read "
+                 "what its setting means.",
+}
 MIN_TAB_HEIGHT = 40  # the panel may shrink to a summary and a row, leaving the photo the room
 HEADROOM = 1.15  # the y axis reaches this far above the tallest bar
 
@@ -39,6 +49,20 @@ class RunRecord:
     device: str
     window: int | str
     attention: str
+
+
+def attention_in_words(spec: AttentionSpec) -> str:
+    """A row's attention setting in plain words, for its tooltip."""
+    if spec.kind == "exact":
+        return "Exact: every part of each patch compared with every other, as the model was trained."
+    if spec.kind != "nystrom":
+        return spec.describe()
+    words = f"Fast: each patch compared with {spec.landmarks} summary points, refined in {spec.iters} steps"
+    if spec.local:
+        words += f"; the nearest {spec.local}×{spec.local} parts still compared one by one"
+    if not spec.guard:
+        words += "; without the check that redoes the unsafe parts exactly"
+    return words + "."
 
 
 def seconds_text(seconds: float) -> str:
@@ -85,7 +109,10 @@ class TimingPanel(QWidget):
         self.summary = QLabel("No runs yet")
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, name in enumerate(COLUMNS):
+            header = QTableWidgetItem(name)
+            header.setToolTip(HEADER_TIPS.get(name, ""))
+            self.table.setHorizontalHeaderItem(column, header)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
@@ -134,7 +161,10 @@ class TimingPanel(QWidget):
         self.table.insertRow(row)
         for column, text in enumerate((picture, model, mode, f"{record.seconds:.2f}", str(record.tiles),
                                        record.device, str(window), record.attention)):
-            self.table.setItem(row, column, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            item.setToolTip(attention_in_words(result.spec) if COLUMNS[column] == "Attention"
+                            else HEADER_TIPS.get(COLUMNS[column], ""))
+            self.table.setItem(row, column, item)
         self.table.scrollToBottom()
         for name, bars in self._bars.items():
             xs = [i + 1 for i, r in enumerate(self.runs) if r.mode == name]

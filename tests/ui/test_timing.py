@@ -33,3 +33,20 @@ def test_ab_runs_alternate_which_mode_goes_first(qtbot, window: MainWindow, pict
         orders.append([r.mode for r in window.timing.runs[-2:]])
     assert orders == [["exact", "fast"], ["fast", "exact"]]
     assert window.timing.speedup() is not None
+
+
+def test_the_research_columns_are_explained_in_plain_words(qtbot, window: MainWindow, picture: Path) -> None:
+    """The Attention column names settings as researchers do; pointing at a row says what it means."""
+    window.open_path(picture)
+    with qtbot.waitSignal(window.result_ready, timeout=60_000):
+        window.run_ab()
+    table = window.timing.table
+    column = {table.horizontalHeaderItem(c).text(): c for c in range(table.columnCount())}
+    for name in ("Mode", "Window", "Attention"):
+        assert table.horizontalHeaderItem(column[name]).toolTip(), name
+    tips = {table.item(r, column["Mode"]).text(): table.item(r, column["Attention"]).toolTip()
+            for r in range(table.rowCount())}
+    assert tips["exact"].startswith("Exact:")
+    fast = window.timing.runs[[r.mode for r in window.timing.runs].index("fast")]
+    assert fast.attention.startswith("nystrom(") and tips["fast"].startswith("Fast:")
+    assert not any(word in tips["fast"] for word in ("Nystr", "landmark", "pseudoinverse")), tips["fast"]

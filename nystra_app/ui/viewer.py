@@ -54,6 +54,12 @@ HINT = "Drop a photo here\nor open one with Ctrl+O"
 ZOOM_STEP = 1.25
 BACKGROUND, HINT_COLOUR = QColor(48, 48, 48), QColor(210, 210, 210)  # a photo viewer's neutral dark grey
 CHECKER = 12  # screen pixels per checkerboard square behind transparent pictures
+ERROR_FIGURES_TIP = (  # the figures above the error map, for someone who has not met them
+    "How far apart the two pictures are. PSNR, in decibels (dB): higher means closer; above about 40 dB a "
+    "difference is hard to see, and two identical pictures score infinity. max |Δ|: the largest change of any "
+    "one pixel, on the 0–255 scale of an 8-bit picture. The map is dark where the pictures agree and white "
+    "where they differ by the amount shown, or more."
+)
 
 
 def _checkerboard() -> QBrush:
@@ -264,6 +270,7 @@ class CompareViewer(QWidget):
         self.error_combo.currentTextChanged.connect(self._show_error)
         self.error_combo.setMinimumContentsLength(16)
         self.error_label = QLabel("No error map yet: run A/B, or load a ground-truth picture")
+        self.error_label.setToolTip(ERROR_FIGURES_TIP)
 
         self.mode_group = QButtonGroup(self)
         self.stack = QStackedWidget()

@@ -48,6 +48,7 @@ def test_a_new_picture_clears_error_map_psnr_and_speedup(qtbot, window: MainWind
         window.run_ab()
     assert window.viewer.error_names and window.timing.speedup() is not None
     assert "PSNR" in window.viewer.error_label.text()
+    assert "higher means closer" in window.viewer.error_label.toolTip()  # the unit, said for a photographer
     window.open_path(make_picture(tmp_path / "b.png", 40, 56))
     assert window.viewer.error_names == [] and "PSNR" not in window.viewer.error_label.text()
     assert window.viewer._error_item.pixmap().isNull()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nystra_app.attention import AttentionSpec
 from nystra_app.ui.main_window import MainWindow
+from nystra_app.ui.timing import attention_in_words
 
 
 def test_axes_start_at_zero_in_seconds_with_a_picture_column(qtbot, window: MainWindow, picture: Path) -> None:
@@ -50,3 +52,9 @@ def test_the_research_columns_are_explained_in_plain_words(qtbot, window: MainWi
     fast = window.timing.runs[[r.mode for r in window.timing.runs].index("fast")]
     assert fast.attention.startswith("nystrom(") and tips["fast"].startswith("Fast:")
     assert not any(word in tips["fast"] for word in ("Nystr", "landmark", "pseudoinverse")), tips["fast"]
+
+
+def test_every_fast_option_is_put_into_words() -> None:
+    words = attention_in_words(AttentionSpec("nystrom", landmarks=32, iters=3, local=8, guard=False))
+    assert "32 summary points" in words and "3 steps" in words and "8×8" in words and "without the check" in words
+    assert attention_in_words(AttentionSpec()).startswith("Exact:")

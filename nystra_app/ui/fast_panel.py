@@ -43,10 +43,14 @@ class NystromOverrides(TypedDict, total=False):
     window: int
 
 
+EXACT_OR_FAST = "Exact runs the model as it was trained. Fast uses a shortcut inside the model."
+REACH = "How far each point of the model looks around it (attention window)"
+
+
 def plain_words(model: ModelDescriptor | None) -> str:
     """What choosing Fast means for this model, without jargon."""
     if model is None:
-        return "Exact runs the model as it was trained. Fast uses a shortcut inside the model."
+        return EXACT_OR_FAST
     if not model.fast.faster:
         return "Fast gives no speed-up for this model on our tests: use Exact."
     return "Fast was quicker than Exact for this model on our tests; results can differ slightly (check with A/B)."
@@ -88,7 +92,7 @@ class FastPanel(QGroupBox):
         self.iters_spin = QSpinBox()
         self.iters_spin.setRange(0, MAX_ITERS)
         self.iters_spin.setSpecialValueText("model's own")
-        self.window_combo.setToolTip("How far each point of the model looks around it (attention window)")
+        self.window_combo.setToolTip(REACH)
         self.landmarks_combo.setToolTip("How many summary points stand in for the window (landmarks); "
                                         "only counts that divide the window evenly are offered")
         self.iters_spin.setToolTip("Refinement steps of the approximation (pseudo-inverse iterations)")

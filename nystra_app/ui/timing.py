@@ -23,16 +23,16 @@ from PySide6.QtWidgets import (
 
 from ..attention import AttentionSpec
 from ..engine import RestoreResult, TileProgress
+from .fast_panel import EXACT_OR_FAST, REACH
 
 COLOURS = {"exact": (70, 130, 220), "fast": (240, 140, 40)}
 COLUMNS = ("Picture", "Model", "Mode", "Seconds", "Tiles", "Device", "Window", "Attention")
 HEADER_TIPS = {  # the research columns, in a photographer's words
-    "Mode": "Exact runs the model as it was trained; Fast uses a shortcut inside the model.",
+    "Mode": EXACT_OR_FAST,
     "Tiles": "A large picture is restored piece by piece: how many pieces.",
-    "Window": "The size of the patches inside which the model compares the parts of the picture "
-              "(counted on its internal, reduced-size view of the picture).",
-    "Attention": "How the model compared the parts of each patch, named as researchers name it: 'exact' for "
-                 "every part against every other, 'nystrom(...)' for the Fast shortcut. Point at a row to read "
+    "Window": f"{REACH}, the \"Reach\" of Tune Fast.",
+    "Attention": "How the model compared the points within its reach, named as researchers name it: 'exact' for "
+                 "every point against every other, 'nystrom(...)' for the Fast shortcut. Point at a row to read "
                  "what its setting means.",
 }
 MIN_TAB_HEIGHT = 40  # the panel may shrink to a summary and a row, leaving the photo the room
@@ -54,14 +54,15 @@ class RunRecord:
 def attention_in_words(spec: AttentionSpec) -> str:
     """A row's attention setting in plain words, for its tooltip."""
     if spec.kind == "exact":
-        return "Exact: every part of each patch compared with every other, as the model was trained."
+        return "Exact: every point compared with every other within its reach, as the model was trained."
     if spec.kind != "nystrom":
         return spec.describe()
-    words = f"Fast: each patch compared with {spec.landmarks} summary points, refined in {spec.iters} steps"
+    words = (f"Fast: each point compared with {spec.landmarks} summary points of its reach instead of every "
+             f"other one, refined in {spec.iters} steps")
     if spec.local:
-        words += f"; the nearest {spec.local}×{spec.local} parts still compared one by one"
+        words += f"; the nearest {spec.local}×{spec.local} points still compared one by one"
     if not spec.guard:
-        words += "; without the check that redoes the unsafe parts exactly"
+        words += "; without the check that redoes the unsafe points exactly"
     return words + "."
 
 

@@ -50,6 +50,8 @@ def test_axis_plan_covers_with_overlap_evenly_and_the_last_flush(length, side, o
     assert tile <= side and (tile % tiling.TILE_ALIGN == 0 or tile in (side, length))
     fewest = math.ceil((length - overlap) / (side - overlap)) if length > side else 1
     assert len(starts) == fewest
+    # and no fewer would do: one tile less, even at the full side, leaves the far end uncovered
+    assert len(starts) == 1 or (len(starts) - 1) * (side - overlap) + overlap < length
 
 
 def test_axis_plan_shrinks_the_tiles_instead_of_stacking_the_last_one():
